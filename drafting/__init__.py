@@ -1,0 +1,1 @@
+"""huashu drafting engine: ticket in → model → reply → guards → draft out."""

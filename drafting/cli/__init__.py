@@ -1,0 +1,64 @@
+"""The `huashu` command line: one module per command group, registered here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from drafting.errors import HuashuError
+from guards import PolicyError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="huashu", prog_name="huashu")
+def cli() -> None:
+    """huashu（话术）: draft, rewrite and check Chinese customer-service replies.
+
+    Every reply is checked against the service standards (forbidden phrases,
+    unkeepable promises, blame, tone, privacy, required structure).
+    """
+
+
+def _register() -> None:
+    from drafting.cli import check_cmd, policy_cmd
+
+    for module in (check_cmd, policy_cmd):
+        module.register(cli)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI; expected errors become one line on stderr, never a traceback."""
+    _register()
+    try:
+        result = cli.main(args=argv, prog_name="huashu", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("huashu: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"huashu: error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except (HuashuError, PolicyError) as exc:
+        click.echo(f"huashu: error: {exc}", err=True)
+        return exc.exit_code if isinstance(exc, HuashuError) else 2
+    except KeyboardInterrupt:
+        click.echo("huashu: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if os.environ.get("HUASHU_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"huashu: internal error: {type(exc).__name__}: {exc} (set HUASHU_DEBUG=1 for details)", err=True
+        )
+        return 3
+    return int(result) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

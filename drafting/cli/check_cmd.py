@@ -1,0 +1,9 @@
+"""`huashu check`: lint reply text against the policy (placeholder, being built)."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(group: click.Group) -> None:
+    """Add the command to the `huashu` group."""

@@ -1,0 +1,1 @@
+"""huashu evals: cases as data, expectations, recorded responses, report."""

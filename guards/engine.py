@@ -1,0 +1,75 @@
+"""Run every guard of a policy over a text and gather a GuardReport."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from guards.blame_or_argue import BlameOrArgueGuard
+from guards.context import CheckContext, Guard
+from guards.forbidden_phrase import ForbiddenPhraseGuard
+from guards.loader import default_policy
+from guards.missing_structure import MissingStructureGuard
+from guards.policy import CATEGORIES, CHANNELS, SCENARIOS, Channel, Policy, Scenario
+from guards.privacy import PrivacyGuard
+from guards.text import Document
+from guards.tone import ToneGuard
+from guards.unkeepable_promise import UnkeepablePromiseGuard
+from guards.violation import GuardReport, Violation
+
+GUARD_TYPES = (
+    ForbiddenPhraseGuard,
+    UnkeepablePromiseGuard,
+    BlameOrArgueGuard,
+    ToneGuard,
+    PrivacyGuard,
+    MissingStructureGuard,
+)
+_CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
+_COMPILED_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A policy with its guards built (regexes compiled) once."""
+
+    policy: Policy
+    guards: tuple[Guard, ...]
+
+
+_compiled: dict[int, CompiledPolicy] = {}
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """The guards for `policy`, built once and reused for later checks."""
+    cached = _compiled.get(id(policy))
+    if cached is not None and cached.policy is policy:
+        return cached
+    compiled = CompiledPolicy(policy, tuple(guard_type(policy) for guard_type in GUARD_TYPES))
+    if len(_compiled) >= _COMPILED_CACHE_SIZE:
+        _compiled.pop(next(iter(_compiled)))
+    _compiled[id(policy)] = compiled
+    return compiled
+
+
+def check(
+    text: str,
+    *,
+    scenario: Scenario | None = None,
+    channel: Channel = "online",
+    customer: str | None = None,
+    policy: Policy | None = None,
+    extra_guards: Sequence[Guard] = (),
+) -> GuardReport:
+    """Check a reply against the policy; violations are sorted by position in `text`."""
+    if scenario is not None and scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; choose one of: {', '.join(CHANNELS)}")
+    compiled = compile_policy(policy or default_policy())
+    ctx = CheckContext(Document.of(text, customer), scenario, channel)
+    violations: list[Violation] = []
+    for guard in (*compiled.guards, *extra_guards):
+        violations.extend(guard.check(ctx))
+    violations.sort(key=lambda v: (v.start, v.end, _CATEGORY_ORDER.get(v.category, len(CATEGORIES)), v.rule_id))
+    return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)

@@ -1,0 +1,373 @@
+"""The policy model: every rule huashu enforces, as data loaded from TOML."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Severity = Literal["block", "warn"]
+Category = Literal[
+    "forbidden_phrase",
+    "unkeepable_promise",
+    "blame_or_argue",
+    "tone",
+    "privacy",
+    "missing_structure",
+]
+Scenario = Literal["consult", "complaint", "after_sales", "urgent", "care", "shipping", "price"]
+Channel = Literal["online", "phone", "email"]
+StructureElementName = Literal["soothe", "apology", "details_request", "solution"]
+PrivacyKind = Literal["mobile", "id_card", "bank_card", "email", "address"]
+
+CATEGORIES: tuple[Category, ...] = (
+    "forbidden_phrase",
+    "unkeepable_promise",
+    "blame_or_argue",
+    "tone",
+    "privacy",
+    "missing_structure",
+)
+SCENARIOS: tuple[Scenario, ...] = ("consult", "complaint", "after_sales", "urgent", "care", "shipping", "price")
+CHANNELS: tuple[Channel, ...] = ("online", "phone", "email")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|h|d|wd)\s*$")
+_HOURS_PER_UNIT = {"min": 1 / 60, "h": 1.0, "d": 24.0, "wd": 24.0}
+
+
+class Model(BaseModel):
+    """Base for every policy model: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+    return pattern
+
+
+_UNIT_LABELS = {"min": "分钟", "h": "小时", "d": "天", "wd": "个工作日"}
+
+
+def duration_label(text: str) -> str:
+    """A policy duration as the customer reads it: '2wd' → '2个工作日'."""
+    match = _DURATION.match(text)
+    if not match:
+        return text
+    number = match.group(1).removesuffix(".0")
+    return f"{number}{_UNIT_LABELS[match.group(2)]}"
+
+
+def duration_hours(text: str) -> float:
+    """Hours in a policy duration such as '30min', '24h', '3d' or '2wd' (working days)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"invalid duration {text!r}: use a number and min, h, d or wd, e.g. '2wd'")
+    return float(match.group(1)) * _HOURS_PER_UNIT[match.group(2)]
+
+
+class Source(Model):
+    """Where a rule comes from: a document and the line quoted from it."""
+
+    file: str = Field(min_length=1)
+    line: str = Field(min_length=1)
+
+    def __str__(self) -> str:
+        return f"{self.file}: “{self.line}”"
+
+
+class PhraseRule(Model):
+    """A rule that fires on phrases (regular expressions) found in the agent's own words."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    severity: Severity
+    patterns: list[str] = Field(min_length=1)
+    message: str = Field(min_length=1)
+    suggestion: str = ""
+    source: Source
+    unless: list[str] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
+    scenarios: list[Scenario] = Field(default_factory=lambda: list(SCENARIOS))
+    skip_quoted: bool = True
+    note: str = ""
+
+    @field_validator("patterns", "unless")
+    @classmethod
+    def _regexes_compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+
+class Commitment(Model):
+    """A time commitment the company can keep, for a scenario (or any) and channels."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    scenario: Scenario | None = None
+    channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
+    actions: list[str] = Field(min_length=1)
+    within: str
+    usually: str | None = None
+    default_for_scenario: bool = False
+    phrase: str = Field(min_length=1)
+    source: Source
+
+    @field_validator("within", "usually")
+    @classmethod
+    def _valid_duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            duration_hours(value)
+        return value
+
+    @field_validator("actions")
+    @classmethod
+    def _actions_compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+    @property
+    def within_hours(self) -> float:
+        """The deadline in hours (a working day counts as 24 hours)."""
+        return duration_hours(self.within)
+
+    @property
+    def usually_hours(self) -> float | None:
+        """The hedged ('usually') deadline in hours, if the policy gives one."""
+        return duration_hours(self.usually) if self.usually else None
+
+
+class DeadlineRules(Model):
+    """How parsed time commitments are judged against the commitments."""
+
+    too_fast_severity: Severity = "block"
+    too_slow_severity: Severity = "warn"
+    too_fast_message: str = "承诺的时限“{found}”短于规范可兑现的时限（{within}），做不到就是失信。"
+    too_slow_message: str = "承诺的时限“{found}”长于规范要求（{within}）。"
+    hedges: list[str] = Field(default_factory=list)
+    source: Source
+
+
+class PromiseSection(Model):
+    """Rules for promises the company cannot keep."""
+
+    phrases: list[PhraseRule] = Field(default_factory=list)
+    authorized_compensation: list[str] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    deadlines: DeadlineRules
+
+    @field_validator("authorized_compensation")
+    @classmethod
+    def _auth_compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+
+class ChannelSeverity(Model):
+    """A severity per channel; a channel left out is not checked."""
+
+    online: Severity | None = None
+    phone: Severity | None = None
+    email: Severity | None = None
+
+    def for_channel(self, channel: Channel) -> Severity | None:
+        """The severity for one channel, or None when the rule does not apply there."""
+        value: Severity | None = getattr(self, channel)
+        return value
+
+
+class PunctuationRule(Model):
+    """A tone rule on punctuation or letter case, with per-channel severity."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    severity: ChannelSeverity
+    message: str
+    suggestion: str = ""
+    source: Source
+    note: str = ""
+
+
+class ToneSection(Model):
+    """Tone rules: phrases, exclamation marks, repeated punctuation, ALL CAPS."""
+
+    phrases: list[PhraseRule] = Field(default_factory=list)
+    exclamation: PunctuationRule
+    repeated_punctuation: PunctuationRule
+    all_caps: PunctuationRule
+    allowed_caps: list[str] = Field(default_factory=list)
+
+
+class PrivacyRule(Model):
+    """A kind of personal data that must not appear in a reply."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    kind: PrivacyKind
+    severity: Severity
+    message: str
+    suggestion: str = ""
+    source: Source
+
+
+class PrivacySection(Model):
+    """Personal-data rules and the context that makes a number not personal."""
+
+    rules: list[PrivacyRule] = Field(default_factory=list)
+    not_personal_cues: list[str] = Field(default_factory=list)
+    bank_card_cues: list[str] = Field(default_factory=list)
+    company_address_cues: list[str] = Field(default_factory=list)
+    company_emails: list[str] = Field(default_factory=list)
+
+    @field_validator("not_personal_cues", "bank_card_cues", "company_address_cues")
+    @classmethod
+    def _cues_compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+
+class StructureElement(Model):
+    """One element a reply must contain, found by cue phrases."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    element: StructureElementName
+    cues: list[str] = Field(default_factory=list)
+    severity: Severity
+    message: str
+    suggestion: str = ""
+    source: Source
+
+    @field_validator("cues")
+    @classmethod
+    def _cues_compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+
+class DetailItem(Model):
+    """A detail the agent needs; `given` finds it in the customer message, `request` in the reply."""
+
+    name: str
+    given: list[str] = Field(min_length=1)
+    request: list[str] = Field(min_length=1)
+
+    @field_validator("given", "request")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+
+class ScenarioStructure(Model):
+    """The elements required in one scenario, and the details to ask for."""
+
+    scenario: Scenario
+    elements: list[StructureElementName]
+    details: list[DetailItem] = Field(default_factory=list)
+    source: Source
+
+
+class StructureSection(Model):
+    """Required reply structure per scenario."""
+
+    elements: list[StructureElement] = Field(default_factory=list)
+    scenarios: list[ScenarioStructure] = Field(default_factory=list)
+    vague_deadlines: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _elements_defined(self) -> StructureSection:
+        defined = {e.element for e in self.elements}
+        for s in self.scenarios:
+            missing = [name for name in s.elements if name not in defined]
+            if missing:
+                raise ValueError(f"scenario {s.scenario!r} requires undefined elements {missing}")
+        return self
+
+
+class EscalationSection(Model):
+    """When a customer's message means the ticket must be escalated."""
+
+    threats: list[str] = Field(default_factory=list)
+    repeated_complaint: list[str] = Field(default_factory=list)
+    source: Source
+
+    @field_validator("threats", "repeated_complaint")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
+
+
+class ScenarioKeywords(Model):
+    """Keywords that pick a scenario when the model does not (deterministic fallback)."""
+
+    scenario: Scenario
+    keywords: list[str] = Field(min_length=1)
+
+
+class ModelPhrase(Model):
+    """A model phrase from the documents, shown to the drafting model as an example."""
+
+    element: Literal["greeting", "soothe", "apology", "details_request", "solution", "commitment", "closing"]
+    text: str
+    scenario: Scenario | None = None
+    channel: Channel | None = None
+    source: Source
+
+
+class Decision(Model):
+    """Where the documents disagree: what the policy does and why."""
+
+    topic: str
+    decision: str
+    reason: str
+    sources: list[Source] = Field(min_length=1)
+
+
+class NotEnforced(Model):
+    """A rule in the documents that huashu consciously does not check, with the reason."""
+
+    topic: str
+    reason: str
+    source: Source
+
+
+class Meta(Model):
+    """Name and version of a policy file."""
+
+    name: str
+    version: str
+    description: str = ""
+    extends: Literal["default", "none"] = "default"
+    disable: list[str] = Field(default_factory=list)
+
+
+class Policy(Model):
+    """A complete policy: all rules, commitments, structure, decisions and exclusions."""
+
+    meta: Meta
+    forbidden_phrase: list[PhraseRule] = Field(default_factory=list)
+    blame_or_argue: list[PhraseRule] = Field(default_factory=list)
+    unkeepable_promise: PromiseSection
+    tone: ToneSection
+    privacy: PrivacySection
+    missing_structure: StructureSection
+    escalation: EscalationSection
+    scenario_keywords: list[ScenarioKeywords] = Field(default_factory=list)
+    model_phrases: list[ModelPhrase] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    not_enforced: list[NotEnforced] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_rule_ids(self) -> Policy:
+        seen: set[str] = set()
+        for rule_id in self.rule_ids():
+            if rule_id in seen:
+                raise ValueError(f"rule id {rule_id!r} is used twice")
+            seen.add(rule_id)
+        return self
+
+    def rule_ids(self) -> list[str]:
+        """Every rule id in the policy, in file order."""
+        ids = [r.id for r in self.forbidden_phrase]
+        ids += [r.id for r in self.blame_or_argue]
+        ids += [r.id for r in self.unkeepable_promise.phrases]
+        ids += [c.id for c in self.unkeepable_promise.commitments]
+        ids += [r.id for r in self.tone.phrases]
+        ids += [self.tone.exclamation.id, self.tone.repeated_punctuation.id, self.tone.all_caps.id]
+        ids += [r.id for r in self.privacy.rules]
+        ids += [e.id for e in self.missing_structure.elements]
+        return ids

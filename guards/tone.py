@@ -1,0 +1,66 @@
+"""tone: impatient, commanding, sarcastic or insulting words; ！, ？？/！！ and ALL CAPS."""
+
+from __future__ import annotations
+
+import re
+
+from guards.context import CheckContext
+from guards.phrases import PhraseMatcher, violation_for
+from guards.policy import Category, Policy, PunctuationRule
+from guards.violation import Violation
+
+_REPEATED = re.compile(r"[!！?？]{2,}")
+_EXCLAMATION = re.compile(r"[!！]")
+_CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
+
+
+class ToneGuard:
+    """Flags tone phrases, and punctuation or capitals that read as impatience."""
+
+    category: Category = "tone"
+
+    def __init__(self, policy: Policy) -> None:
+        self._matcher = PhraseMatcher(self.category, policy.tone.phrases)
+        self._tone = policy.tone
+        self._allowed_caps = frozenset(word.upper() for word in policy.tone.allowed_caps)
+
+    def check(self, ctx: CheckContext) -> list[Violation]:
+        """Tone findings for the context's channel."""
+        found = self._matcher.find(ctx.doc, ctx.channel, ctx.scenario)
+        found += self._punctuation(ctx)
+        found += self._capitals(ctx)
+        return found
+
+    def _punctuation(self, ctx: CheckContext) -> list[Violation]:
+        norm = ctx.doc.norm
+        if "!" not in norm and "！" not in norm and "?" not in norm and "？" not in norm:
+            return []
+        found: list[Violation] = []
+        repeated_spans: list[tuple[int, int]] = []
+        for match in _REPEATED.finditer(norm):
+            repeated_spans.append(match.span())
+            found += self._emit(ctx, self._tone.repeated_punctuation, match.start(), match.end())
+        for match in _EXCLAMATION.finditer(norm):
+            if any(a <= match.start() < b for a, b in repeated_spans):
+                continue
+            found += self._emit(ctx, self._tone.exclamation, match.start(), match.end())
+        return found
+
+    def _capitals(self, ctx: CheckContext) -> list[Violation]:
+        found: list[Violation] = []
+        for match in _CAPS_RUN.finditer(ctx.doc.norm):
+            words = match.group().split()
+            unknown = [w for w in words if w not in self._allowed_caps]
+            if any(len(w) >= 4 for w in unknown) or (len(words) >= 2 and unknown):
+                found += self._emit(ctx, self._tone.all_caps, match.start(), match.end())
+        return found
+
+    def _emit(self, ctx: CheckContext, rule: PunctuationRule, start: int, end: int) -> list[Violation]:
+        severity = rule.severity.for_channel(ctx.channel)
+        if severity is None or ctx.doc.is_quoted(start, end):
+            return []
+        return [
+            violation_for(
+                ctx.doc, self.category, rule.id, severity, start, end, rule.message, rule.suggestion, str(rule.source)
+            )
+        ]
