@@ -26,6 +26,7 @@ test: $(VENV)/.dev-installed lint typecheck unit
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy

@@ -71,5 +71,7 @@ def check(
     violations: list[Violation] = []
     for guard in (*compiled.guards, *extra_guards):
         violations.extend(guard.check(ctx))
-    violations.sort(key=lambda v: (v.start, v.end, _CATEGORY_ORDER.get(v.category, len(CATEGORIES)), v.rule_id))
+    violations.sort(
+        key=lambda v: (v.start, v.end, _CATEGORY_ORDER.get(v.category, len(CATEGORIES)), v.rule_id)
+    )
     return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)

@@ -66,7 +66,9 @@ class MissingStructureGuard:
                 found.append(self._emit(ctx.doc, element, None, None))
         return found
 
-    def _missing_details(self, ctx: CheckContext, structure: _Structure, cues: re.Pattern[str]) -> list[str] | None:
+    def _missing_details(
+        self, ctx: CheckContext, structure: _Structure, cues: re.Pattern[str]
+    ) -> list[str] | None:
         """None when the reply asks for what is missing (or nothing is); else the missing names."""
         customer = ctx.doc.customer
         missing = [d for d in structure.details if customer is None or not d.given.search(customer)]
@@ -86,7 +88,14 @@ class MissingStructureGuard:
         start, end = at if at is not None else (len(doc.norm), len(doc.norm))
         message = element.message + (f"（尚缺：{'、'.join(details)}）" if details else "")
         return violation_for(
-            doc, self.category, element.id, element.severity, start, end, message, element.suggestion,
+            doc,
+            self.category,
+            element.id,
+            element.severity,
+            start,
+            end,
+            message,
+            element.suggestion,
             str(element.source),
         )
 

@@ -101,8 +101,15 @@ class PhraseMatcher:
                 continue
             found.append(
                 violation_for(
-                    doc, self.category, rule.id, rule.severity, start, end,
-                    rule.message, rule.suggestion, compiled.source,
+                    doc,
+                    self.category,
+                    rule.id,
+                    rule.severity,
+                    start,
+                    end,
+                    rule.message,
+                    rule.suggestion,
+                    compiled.source,
                 )
             )
         return found

@@ -29,7 +29,15 @@ CATEGORIES: tuple[Category, ...] = (
     "privacy",
     "missing_structure",
 )
-SCENARIOS: tuple[Scenario, ...] = ("consult", "complaint", "after_sales", "urgent", "care", "shipping", "price")
+SCENARIOS: tuple[Scenario, ...] = (
+    "consult",
+    "complaint",
+    "after_sales",
+    "urgent",
+    "care",
+    "shipping",
+    "price",
+)
 CHANNELS: tuple[Channel, ...] = ("online", "phone", "email")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|h|d|wd)\s*$")

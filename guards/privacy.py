@@ -83,8 +83,15 @@ class PrivacyGuard:
                 taken.append(span)
                 found.append(
                     violation_for(
-                        ctx.doc, self.category, rule.id, rule.severity, span.start, span.end,
-                        rule.message, rule.suggestion, str(rule.source),
+                        ctx.doc,
+                        self.category,
+                        rule.id,
+                        rule.severity,
+                        span.start,
+                        span.end,
+                        rule.message,
+                        rule.suggestion,
+                        str(rule.source),
                     )
                 )
         return found

@@ -130,14 +130,18 @@ class Document:
             return False
         if start >= _ECHO_CONTEXT and self.norm[start - _ECHO_CONTEXT : end] in self.customer:
             return True
-        return end + _ECHO_CONTEXT <= len(self.norm) and self.norm[start : end + _ECHO_CONTEXT] in self.customer
+        return (
+            end + _ECHO_CONTEXT <= len(self.norm) and self.norm[start : end + _ECHO_CONTEXT] in self.customer
+        )
 
 
 _ECHO_CONTEXT = 2
 _OPEN_CLOSE = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"', "《": "》"}
 _MAX_QUOTE = 200
 # Reported speech: what the customer (or an earlier reply) said, up to the end of the clause.
-_REPORTED = re.compile(r"(您|你|客户|对方|之前的?客服|刚才的?客服)(刚才|之前|此前)?(说|讲|问|表示|提到)(过)?(?![的得])[:：]?")
+_REPORTED = re.compile(
+    r"(您|你|客户|对方|之前的?客服|刚才的?客服)(刚才|之前|此前)?(说|讲|问|表示|提到)(过)?(?![的得])[:：]?"
+)
 
 
 def quoted_spans(norm: str) -> list[Span]:

@@ -61,6 +61,14 @@ class ToneGuard:
             return []
         return [
             violation_for(
-                ctx.doc, self.category, rule.id, severity, start, end, rule.message, rule.suggestion, str(rule.source)
+                ctx.doc,
+                self.category,
+                rule.id,
+                severity,
+                start,
+                end,
+                rule.message,
+                rule.suggestion,
+                str(rule.source),
             )
         ]

@@ -50,7 +50,9 @@ class UnkeepablePromiseGuard:
         if self._authorized is None:
             return True
         left, right = max(0, start - 12), min(len(doc.norm), end + 12)
-        return not any(m.start() <= start and m.end() >= end for m in self._authorized.finditer(doc.norm, left, right))
+        return not any(
+            m.start() <= start and m.end() >= end for m in self._authorized.finditer(doc.norm, left, right)
+        )
 
     def _deadline_findings(self, ctx: CheckContext) -> list[Violation]:
         found: list[Violation] = []
@@ -75,7 +77,9 @@ class UnkeepablePromiseGuard:
         text = doc.norm[sentence.start : sentence.end]
         applicable = self._applicable(ctx)
         cued = [c for c in applicable if c.actions.search(text)]
-        candidates = cued or [c for c in applicable if c.spec.default_for_scenario and c.spec.scenario == ctx.scenario]
+        candidates = cued or [
+            c for c in applicable if c.spec.default_for_scenario and c.spec.scenario == ctx.scenario
+        ]
         if not candidates:
             return None
         clause = doc.clause_bounds(expr.start, expr.end)
@@ -95,7 +99,15 @@ class UnkeepablePromiseGuard:
         template = self._deadlines.too_fast_message if too_fast else self._deadlines.too_slow_message
         message = template.format(found=expr.text, within=duration_label(spec.within))
         return violation_for(
-            doc, self.category, spec.id, severity, expr.start, expr.end, message, spec.phrase, str(spec.source)
+            doc,
+            self.category,
+            spec.id,
+            severity,
+            expr.start,
+            expr.end,
+            message,
+            spec.phrase,
+            str(spec.source),
         )
 
 
