@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
 
-from guards.policy import Category, Channel, Scenario
+from guards.policy import Channel, FindingCategory, Scenario
 from guards.text import Document
 from guards.timeexpr import TimeExpression, find_time_expressions
 from guards.violation import Violation
@@ -29,7 +29,10 @@ class CheckContext:
 class Guard(Protocol):
     """A pure check of one category: context in, violations out; it never edits text."""
 
-    category: Category
+    @property
+    def category(self) -> FindingCategory:
+        """The category of every violation this guard reports."""
+        ...
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """The violations of this guard's rules in `ctx`."""

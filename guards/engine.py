@@ -25,7 +25,7 @@ GUARD_TYPES = (
     PrivacyGuard,
     MissingStructureGuard,
 )
-_CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
+_CATEGORY_ORDER: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
 _COMPILED_CACHE_SIZE = 8
 
 
@@ -62,10 +62,7 @@ def check(
     extra_guards: Sequence[Guard] = (),
 ) -> GuardReport:
     """Check a reply against the policy; violations are sorted by position in `text`."""
-    if scenario is not None and scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; choose one of: {', '.join(CHANNELS)}")
+    _validate_arguments(text, scenario, channel, customer)
     compiled = compile_policy(policy or default_policy())
     ctx = CheckContext(Document.of(text, customer), scenario, channel)
     violations: list[Violation] = []
@@ -75,3 +72,15 @@ def check(
         key=lambda v: (v.start, v.end, _CATEGORY_ORDER.get(v.category, len(CATEGORIES)), v.rule_id)
     )
     return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)
+
+
+def _validate_arguments(text: object, scenario: object, channel: object, customer: object) -> None:
+    """Raise a clear error for arguments `check` cannot use."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if customer is not None and not isinstance(customer, str):
+        raise TypeError(f"customer must be a str or None, not {type(customer).__name__}")
+    if scenario is not None and scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; choose one of: {', '.join(CHANNELS)}")

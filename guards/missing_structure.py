@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from guards.context import CheckContext
 from guards.phrases import violation_for
-from guards.policy import Category, DetailItem, Policy, Scenario, ScenarioStructure, StructureElement
-from guards.text import Document, Span, normalize_pattern
+from guards.policy import (
+    Category,
+    DetailItem,
+    Policy,
+    Scenario,
+    ScenarioStructure,
+    StructureElement,
+    StructureElementName,
+)
+from guards.text import SENTENCE_END, Document, Span, normalize_pattern
 from guards.violation import Violation
+
+_SENTENCE = re.compile(f"[^{re.escape(SENTENCE_END)}]+")
 
 
 @dataclass(frozen=True)
 class _Detail:
+    """A detail the agent needs: found in the customer's message, or asked for in the reply."""
+
     item: DetailItem
     given: re.Pattern[str]
     request: re.Pattern[str]
@@ -21,8 +34,21 @@ class _Detail:
 
 @dataclass(frozen=True)
 class _Structure:
+    """The elements one scenario requires, and its details."""
+
     spec: ScenarioStructure
     details: tuple[_Detail, ...]
+
+
+@dataclass(frozen=True)
+class _Element:
+    """A structure element with its cue words compiled."""
+
+    spec: StructureElement
+    cues: re.Pattern[str]
+
+
+_ElementCheck = Callable[[CheckContext, _Structure, _Element], "Violation | None"]
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
@@ -36,9 +62,7 @@ class MissingStructureGuard:
 
     def __init__(self, policy: Policy) -> None:
         section = policy.missing_structure
-        self._elements: dict[str, tuple[StructureElement, re.Pattern[str]]] = {
-            e.element: (e, _alternation(e.cues)) for e in section.elements
-        }
+        self._elements = {e.element: _Element(e, _alternation(e.cues)) for e in section.elements}
         self._structures: dict[Scenario, _Structure] = {
             s.scenario: _Structure(
                 s, tuple(_Detail(d, _alternation(d.given), _alternation(d.request)) for d in s.details)
@@ -46,6 +70,11 @@ class MissingStructureGuard:
             for s in section.scenarios
         }
         self._vague = _alternation(section.vague_deadlines)
+        # Elements judged by more than their cue words; the others need one unquoted cue.
+        self._special: dict[StructureElementName, _ElementCheck] = {
+            "details_request": self._check_details,
+            "solution": self._check_solution,
+        }
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """One finding per required element that is missing."""
@@ -54,37 +83,41 @@ class MissingStructureGuard:
             return []
         found: list[Violation] = []
         for name in structure.spec.elements:
-            element, cues = self._elements[name]
-            if name == "details_request":
-                missing = self._missing_details(ctx, structure, cues)
-                if missing is not None:
-                    found.append(self._emit(ctx.doc, element, None, missing))
-            elif name == "solution":
-                if not (_has_unquoted(ctx.doc, cues) and self._has_concrete_deadline(ctx)):
-                    found.append(self._emit(ctx.doc, element, _first_unquoted(ctx.doc, self._vague), None))
-            elif not _has_unquoted(ctx.doc, cues):
-                found.append(self._emit(ctx.doc, element, None, None))
+            element_check = self._special.get(name, self._check_cues)
+            finding = element_check(ctx, structure, self._elements[name])
+            if finding is not None:
+                found.append(finding)
         return found
 
-    def _missing_details(
-        self, ctx: CheckContext, structure: _Structure, cues: re.Pattern[str]
-    ) -> list[str] | None:
-        """None when the reply asks for what is missing (or nothing is); else the missing names."""
+    def _check_cues(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
+        """Soothe, apology: present when one of the cue words is the agent's own."""
+        if _first_unquoted(ctx.doc, element.cues) is not None:
+            return None
+        return self._emit(ctx.doc, element.spec, None, [])
+
+    def _check_details(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
+        """Asked for: one sentence requests a detail the customer has not given (none needed if all are)."""
         customer = ctx.doc.customer
         missing = [d for d in structure.details if customer is None or not d.given.search(customer)]
         if structure.details and not missing:
             return None
-        asks = _has_unquoted(ctx.doc, cues)
-        if asks and (not missing or any(_has_unquoted(ctx.doc, d.request) for d in missing)):
+        if _asks_for(ctx.doc, element.cues, missing):
             return None
-        return [d.item.name for d in missing]
+        return self._emit(ctx.doc, element.spec, None, [d.item.name for d in missing])
 
-    def _has_concrete_deadline(self, ctx: CheckContext) -> bool:
-        return any(t.kind != "immediate" for t in ctx.times)
+    def _check_solution(
+        self, ctx: CheckContext, structure: _Structure, element: _Element
+    ) -> Violation | None:
+        """A solution with a concrete deadline; the finding points at a vague word (尽快) if any."""
+        has_deadline = any(t.kind != "immediate" for t in ctx.times)
+        if has_deadline and _first_unquoted(ctx.doc, element.cues) is not None:
+            return None
+        return self._emit(ctx.doc, element.spec, _first_unquoted(ctx.doc, self._vague), [])
 
     def _emit(
-        self, doc: Document, element: StructureElement, at: Span | None, details: list[str] | None
+        self, doc: Document, element: StructureElement, at: Span | None, details: list[str]
     ) -> Violation:
+        """The finding for a missing element: at `at`, else an empty span at the end of the reply."""
         start, end = at if at is not None else (len(doc.norm), len(doc.norm))
         message = element.message + (f"（尚缺：{'、'.join(details)}）" if details else "")
         return violation_for(
@@ -100,11 +133,22 @@ class MissingStructureGuard:
         )
 
 
-def _has_unquoted(doc: Document, pattern: re.Pattern[str]) -> bool:
-    return _first_unquoted(doc, pattern) is not None
+def _asks_for(doc: Document, cues: re.Pattern[str], missing: list[_Detail]) -> bool:
+    """True when one sentence has a request cue of the agent's and names a `missing` detail."""
+    if cues.search(doc.norm) is None:
+        return False
+    for sentence in _SENTENCE.finditer(doc.norm):
+        start, end = sentence.span()
+        asks = any(
+            m.end() > m.start() and not doc.is_quoted(*m.span()) for m in cues.finditer(doc.norm, start, end)
+        )
+        if asks and (not missing or any(d.request.search(doc.norm, start, end) for d in missing)):
+            return True
+    return False
 
 
 def _first_unquoted(doc: Document, pattern: re.Pattern[str]) -> Span | None:
+    """The first match of `pattern` in the agent's own words."""
     for match in pattern.finditer(doc.norm):
         if match.end() > match.start() and not doc.is_quoted(*match.span()):
             return Span(*match.span())

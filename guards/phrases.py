@@ -1,4 +1,9 @@
-"""Find policy phrase rules in a Document, honouring quotes, `unless` context and applicability."""
+"""Find policy phrase rules in a Document, honouring quotes, `unless` context and applicability.
+
+Speed: each rule pattern is reduced to the literal strings one of which every match contains
+(`required_strings`). For a text, only the patterns whose strings occur in it can match, so
+the alternation is compiled (and cached) over those alone; clean replies skip the regex work.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from guards.literals import StringIndex, required_strings
 from guards.policy import Category, Channel, PhraseRule, Scenario
 from guards.text import Document, normalize_pattern
 from guards.violation import Violation
 
 # How far around a match an `unless` pattern may reach to cancel it.
 _UNLESS_WINDOW = 24
+# Alternations compiled for the sets of patterns that can match some text.
+_ALTERNATION_CACHE = 1024
 
 RuleFilter = Callable[[PhraseRule, Document, int, int], bool]
 
@@ -22,6 +30,31 @@ class _Compiled:
     rule: PhraseRule
     unless: re.Pattern[str] | None
     source: str
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One pattern of a rule, with the strings one of which every match contains."""
+
+    compiled: _Compiled
+    pattern: re.Pattern[str]
+    needs: frozenset[str] | None  # None: nothing derivable, the pattern is always tried
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The patterns that can match one text: their alternation, and each pattern alone."""
+
+    alternation: re.Pattern[str]
+    units: tuple[_Unit, ...]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """An accepted match: its violation and where it ends in `Document.norm`."""
+
+    violation: Violation
+    end: int
 
 
 def violation_for(
@@ -50,30 +83,44 @@ def violation_for(
     )
 
 
+def _units(rule: PhraseRule) -> list[_Unit]:
+    unless = "|".join(normalize_pattern(u) for u in rule.unless)
+    compiled = _Compiled(rule, re.compile(unless) if unless else None, str(rule.source))
+    units = []
+    for pattern in rule.patterns:
+        normalized = normalize_pattern(pattern)
+        units.append(_Unit(compiled, re.compile(normalized), required_strings(normalized)))
+    return units
+
+
 class PhraseMatcher:
-    """All phrase rules of one category, compiled into one alternation per channel/scenario."""
+    """All phrase rules of one category; one alternation of the patterns that can match a text."""
 
     def __init__(self, category: Category, rules: Sequence[PhraseRule]) -> None:
         self.category = category
-        self._rules = [
-            _Compiled(
-                rule=r,
-                unless=re.compile("|".join(normalize_pattern(u) for u in r.unless)) if r.unless else None,
-                source=str(r.source),
-            )
-            for r in rules
-        ]
+        self._units = [unit for rule in rules for unit in _units(rule)]
 
     @functools.cache  # noqa: B019 - matchers live as long as their compiled policy
-    def _pattern(self, channel: Channel, scenario: Scenario | None) -> re.Pattern[str] | None:
-        parts = []
-        for index, compiled in enumerate(self._rules):
-            rule = compiled.rule
-            if channel not in rule.channels or (scenario is not None and scenario not in rule.scenarios):
-                continue
-            body = "|".join(normalize_pattern(p) for p in rule.patterns)
-            parts.append(f"(?P<r{index}>{body})")
-        return re.compile("|".join(parts)) if parts else None
+    def _applicable(self, channel: Channel, scenario: Scenario | None) -> tuple[int, ...]:
+        """Indexes of the patterns whose rules apply to a channel and scenario."""
+        return tuple(
+            i
+            for i, unit in enumerate(self._units)
+            if channel in unit.compiled.rule.channels
+            and (scenario is None or scenario in unit.compiled.rule.scenarios)
+        )
+
+    @functools.lru_cache(maxsize=_ALTERNATION_CACHE)  # noqa: B019 - bounded, lives with the matcher
+    def _candidates(self, indexes: tuple[int, ...]) -> _Candidates:
+        """One alternation of the given patterns, in policy order (earlier rules win ties)."""
+        units = tuple(self._units[i] for i in indexes)
+        alternation = "|".join(f"(?P<u{i}>{u.pattern.pattern})" for i, u in enumerate(units))
+        return _Candidates(re.compile(alternation), units)
+
+    @functools.cache  # noqa: B019 - matchers live as long as their compiled policy
+    def _index(self, indexes: tuple[int, ...]) -> StringIndex:
+        """Finds which of these patterns' required strings occur in a text."""
+        return StringIndex([self._units[i].needs for i in indexes])
 
     def find(
         self,
@@ -83,36 +130,70 @@ class PhraseMatcher:
         keep: RuleFilter | None = None,
     ) -> list[Violation]:
         """Violations for every rule match that is the agent's own, uncancelled words."""
-        pattern = self._pattern(channel, scenario)
-        if pattern is None:
+        text = doc.norm
+        applicable = self._applicable(channel, scenario)
+        present = self._index(applicable).present(text)
+        if not present:
             return []
+        indexes = tuple(i for n, i in enumerate(applicable) if n in present)
+        candidates = self._candidates(indexes)
         found: list[Violation] = []
-        for match in pattern.finditer(doc.norm):
-            start, end = match.span()
-            if start == end:
-                continue
-            compiled = self._rules[int(str(match.lastgroup)[1:])]
-            rule = compiled.rule
-            if rule.skip_quoted and doc.is_quoted(start, end):
-                continue
-            if compiled.unless is not None and _cancelled(compiled.unless, doc.norm, start, end):
-                continue
-            if keep is not None and not keep(rule, doc, start, end):
-                continue
-            found.append(
-                violation_for(
-                    doc,
-                    self.category,
-                    rule.id,
-                    rule.severity,
-                    start,
-                    end,
-                    rule.message,
-                    rule.suggestion,
-                    compiled.source,
-                )
-            )
+        match = candidates.alternation.search(text)
+        while match is not None:
+            start = match.start()
+            hit = self._first_accepted(doc, candidates, match, keep)
+            if hit is not None:
+                found.append(hit.violation)
+            # After a rejected match, rescan from the next character: a rule may match inside it.
+            resume = hit.end if hit is not None else start + 1
+            match = candidates.alternation.search(text, max(resume, start + 1))
         return found
+
+    def _first_accepted(
+        self, doc: Document, candidates: _Candidates, match: re.Match[str], keep: RuleFilter | None
+    ) -> _Hit | None:
+        """The first pattern matching at `match.start()` that is the agent's own, uncancelled words."""
+        start = match.start()
+        index = int(str(match.lastgroup)[1:])
+        violation = self._accept(doc, candidates.units[index], start, match.end(), keep)
+        if violation is not None:
+            return _Hit(violation, match.end())
+        # The alternation reports only the first pattern that matches here; when its match is
+        # rejected, a later pattern may still match at the same place.
+        for unit in candidates.units[index + 1 :]:
+            alone = unit.pattern.match(doc.norm, start)
+            if alone is None:
+                continue
+            violation = self._accept(doc, unit, start, alone.end(), keep)
+            if violation is not None:
+                return _Hit(violation, alone.end())
+        return None
+
+    def _accept(
+        self, doc: Document, unit: _Unit, start: int, end: int, keep: RuleFilter | None
+    ) -> Violation | None:
+        """The violation for a match, or None when it is quoted, cancelled or filtered out."""
+        compiled = unit.compiled
+        rule = compiled.rule
+        if start == end:
+            return None
+        if rule.skip_quoted and doc.is_quoted(start, end):
+            return None
+        if compiled.unless is not None and _cancelled(compiled.unless, doc.norm, start, end):
+            return None
+        if keep is not None and not keep(rule, doc, start, end):
+            return None
+        return violation_for(
+            doc,
+            self.category,
+            rule.id,
+            rule.severity,
+            start,
+            end,
+            rule.message,
+            rule.suggestion,
+            compiled.source,
+        )
 
 
 def _cancelled(unless: re.Pattern[str], text: str, start: int, end: int) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Severity = Literal["block", "warn"]
 Category = Literal[
@@ -20,6 +20,11 @@ Scenario = Literal["consult", "complaint", "after_sales", "urgent", "care", "shi
 Channel = Literal["online", "phone", "email"]
 StructureElementName = Literal["soothe", "apology", "details_request", "solution"]
 PrivacyKind = Literal["mobile", "id_card", "bank_card", "email", "address"]
+
+# Categories of the checks that only model-written drafts get (kept apart from the six above).
+DraftCheckCategory = Literal["model_artifact", "facts_changed"]
+DRAFT_CHECK_CATEGORIES: tuple[DraftCheckCategory, ...] = ("model_artifact", "facts_changed")
+FindingCategory = Category | DraftCheckCategory
 
 CATEGORIES: tuple[Category, ...] = (
     "forbidden_phrase",
@@ -58,6 +63,10 @@ def _check_regex(pattern: str) -> str:
     return pattern
 
 
+# A policy regex; validated per item, so an error names the index (patterns[2]).
+Regex = Annotated[str, AfterValidator(_check_regex)]
+
+
 _UNIT_LABELS = {"min": "分钟", "h": "小时", "d": "天", "wd": "个工作日"}
 
 
@@ -93,20 +102,15 @@ class PhraseRule(Model):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
     severity: Severity
-    patterns: list[str] = Field(min_length=1)
+    patterns: list[Regex] = Field(min_length=1)
     message: str = Field(min_length=1)
     suggestion: str = ""
     source: Source
-    unless: list[str] = Field(default_factory=list)
+    unless: list[Regex] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
     scenarios: list[Scenario] = Field(default_factory=lambda: list(SCENARIOS))
     skip_quoted: bool = True
     note: str = ""
-
-    @field_validator("patterns", "unless")
-    @classmethod
-    def _regexes_compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
 
 
 class Commitment(Model):
@@ -115,7 +119,7 @@ class Commitment(Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
     scenario: Scenario | None = None
     channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
-    actions: list[str] = Field(min_length=1)
+    actions: list[Regex] = Field(min_length=1)
     within: str
     usually: str | None = None
     default_for_scenario: bool = False
@@ -128,11 +132,6 @@ class Commitment(Model):
         if value is not None:
             duration_hours(value)
         return value
-
-    @field_validator("actions")
-    @classmethod
-    def _actions_compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
 
     @property
     def within_hours(self) -> float:
@@ -152,7 +151,7 @@ class DeadlineRules(Model):
     too_slow_severity: Severity = "warn"
     too_fast_message: str = "承诺的时限“{found}”短于规范可兑现的时限（{within}），做不到就是失信。"
     too_slow_message: str = "承诺的时限“{found}”长于规范要求（{within}）。"
-    hedges: list[str] = Field(default_factory=list)
+    hedges: list[Regex] = Field(default_factory=list)
     source: Source
 
 
@@ -160,14 +159,9 @@ class PromiseSection(Model):
     """Rules for promises the company cannot keep."""
 
     phrases: list[PhraseRule] = Field(default_factory=list)
-    authorized_compensation: list[str] = Field(default_factory=list)
+    authorized_compensation: list[Regex] = Field(default_factory=list)
     commitments: list[Commitment] = Field(default_factory=list)
     deadlines: DeadlineRules
-
-    @field_validator("authorized_compensation")
-    @classmethod
-    def _auth_compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
 
 
 class ChannelSeverity(Model):
@@ -219,15 +213,10 @@ class PrivacySection(Model):
     """Personal-data rules and the context that makes a number not personal."""
 
     rules: list[PrivacyRule] = Field(default_factory=list)
-    not_personal_cues: list[str] = Field(default_factory=list)
-    bank_card_cues: list[str] = Field(default_factory=list)
-    company_address_cues: list[str] = Field(default_factory=list)
+    not_personal_cues: list[Regex] = Field(default_factory=list)
+    bank_card_cues: list[Regex] = Field(default_factory=list)
+    company_address_cues: list[Regex] = Field(default_factory=list)
     company_emails: list[str] = Field(default_factory=list)
-
-    @field_validator("not_personal_cues", "bank_card_cues", "company_address_cues")
-    @classmethod
-    def _cues_compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
 
 
 class StructureElement(Model):
@@ -235,29 +224,19 @@ class StructureElement(Model):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
     element: StructureElementName
-    cues: list[str] = Field(default_factory=list)
+    cues: list[Regex] = Field(default_factory=list)
     severity: Severity
     message: str
     suggestion: str = ""
     source: Source
-
-    @field_validator("cues")
-    @classmethod
-    def _cues_compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
 
 
 class DetailItem(Model):
     """A detail the agent needs; `given` finds it in the customer message, `request` in the reply."""
 
     name: str
-    given: list[str] = Field(min_length=1)
-    request: list[str] = Field(min_length=1)
-
-    @field_validator("given", "request")
-    @classmethod
-    def _compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
+    given: list[Regex] = Field(min_length=1)
+    request: list[Regex] = Field(min_length=1)
 
 
 class ScenarioStructure(Model):
@@ -289,14 +268,9 @@ class StructureSection(Model):
 class EscalationSection(Model):
     """When a customer's message means the ticket must be escalated."""
 
-    threats: list[str] = Field(default_factory=list)
-    repeated_complaint: list[str] = Field(default_factory=list)
+    threats: list[Regex] = Field(default_factory=list)
+    repeated_complaint: list[Regex] = Field(default_factory=list)
     source: Source
-
-    @field_validator("threats", "repeated_complaint")
-    @classmethod
-    def _compile(cls, value: list[str]) -> list[str]:
-        return [_check_regex(p) for p in value]
 
 
 class ScenarioKeywords(Model):
@@ -333,6 +307,50 @@ class NotEnforced(Model):
     source: Source
 
 
+class DraftCheckRule(Model):
+    """A check of model-written drafts: id, severity, message (may name {found}) and source."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    severity: Severity
+    message: str = Field(min_length=1)
+    suggestion: str = ""
+    source: Source
+
+
+class PatternDraftCheck(DraftCheckRule):
+    """A draft check that fires on phrases (regular expressions)."""
+
+    patterns: list[Regex] = Field(min_length=1)
+
+
+class SimilarityDraftCheck(DraftCheckRule):
+    """A draft check on near-identical sentences: `similarity` is the threshold (0.5–1)."""
+
+    similarity: float = Field(ge=0.5, le=1.0)
+    min_chars: int = Field(default=6, ge=1)
+
+
+class FactDraftCheck(DraftCheckRule):
+    """Facts a rewrite must keep; numbers, ids and dates are found by code, products by pattern."""
+
+    product_patterns: list[Regex] = Field(default_factory=list)
+
+
+class DraftChecks(Model):
+    """Checks of model output only (leaked instructions, repeats, copied example, changed facts)."""
+
+    leaked_instructions: PatternDraftCheck
+    repeated_sentence: SimilarityDraftCheck
+    copied_example: SimilarityDraftCheck
+    echoed_promise: DraftCheckRule
+    facts_missing: FactDraftCheck
+    invented_facts: DraftCheckRule
+    added_commitment: DraftCheckRule
+    added_compensation: PatternDraftCheck
+    escalation_repeat_turns: int = Field(default=2, ge=1)
+    escalation_repeat_source: Source | None = None
+
+
 class Meta(Model):
     """Name and version of a policy file."""
 
@@ -358,6 +376,7 @@ class Policy(Model):
     model_phrases: list[ModelPhrase] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     not_enforced: list[NotEnforced] = Field(default_factory=list)
+    draft_checks: DraftChecks | None = None
 
     @model_validator(mode="after")
     def _unique_rule_ids(self) -> Policy:

@@ -1,4 +1,10 @@
-"""privacy: a customer's mobile number, ID card, bank card, e-mail or street address in a reply."""
+"""privacy: a customer's mobile number, ID card, bank card, e-mail or street address in a reply.
+
+The formats (digit counts, check digits, address shape) are language mechanics and live
+here; the context words (order/tracking cues, bank-card cues, the company's own addresses)
+come from the policy. Masked forms (138****5678, z***@qq.com, 北京市朝阳区***) never match,
+because a `*` next to a number or an address part ends it.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +14,58 @@ from collections.abc import Callable, Iterator
 from guards.context import CheckContext
 from guards.phrases import violation_for
 from guards.policy import Category, Policy, PrivacyKind, PrivacyRule
-from guards.text import Span
+from guards.text import Span, normalize_pattern
 from guards.violation import Violation
 
-_MOBILE = re.compile(r"(?<![\d*])(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?![\d*])")
+_NOT_AFTER = r"(?<![0-9A-Za-z*])"
+_NOT_BEFORE = r"(?![0-9*])"
+_MOBILE = re.compile(_NOT_AFTER + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NOT_BEFORE)
 _ID_CARD = re.compile(
-    r"(?<![\dA-Za-z*])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z*])"
+    _NOT_AFTER + r"[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z*])"
 )
-_CARD = re.compile(r"(?<![\d*])\d(?:[ -]?\d){15,18}(?![\d*])")
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_STREET = re.compile(
-    r"[\u4e00-\u9fff]{1,10}(?:路|街|大道|巷|弄|胡同|村|里)\s*[\d一二三四五六七八九十百]+\s*(?:号|弄)"
-    r"(?:[\u4e00-\u9fffA-Za-z]{0,12}?[\d一二三四五六七八九十]+\s*(?:号楼|栋|幢|单元|室|层|楼|号))*"
+_CARD = re.compile(_NOT_AFTER + r"[0-9](?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![*])"
 )
-_REGION = re.compile(r"(?:省|自治区|市|区|县|旗|镇|乡)")
-_ROOM = re.compile(r"(?:号楼|栋|幢|单元|室)")
+# A place-name character: any Han character except the function words that precede an
+# address in a sentence (您的地址是…, 寄到…), so a match starts at the address itself.
+_NAME = r"(?:(?![的是在到址您你我请将把寄送为和与或及于至往从收])[\u4e00-\u9fff])"
+_NUMBER = "[0-9一二三四五六七八九十百零〇]"
+_ADDRESS = re.compile(
+    rf"(?P<region>(?:{_NAME}{{1,7}}?(?:省|自治区|市|区|县|旗|镇|乡))+)?"
+    rf"{_NAME}{{1,10}}?(?:路|街|大道|巷|弄|胡同|村|里) ?{_NUMBER}+ ?(?:号|弄)(?:院)?"
+    rf"(?P<rooms>(?:[\u4e00-\u9fffA-Za-z]{{0,12}}?{_NUMBER}+ ?(?:号楼|栋|幢|座|单元|室|层|楼|号|户))*)"
+)
+# Cheap first tests: a long number (mobile, ID, card), a street number (address).
+_TRIGGER = re.compile("[0-9@号]")
+_LONG_NUMBER = re.compile("[0-9][0-9 -]{10}")
+_STREET_NUMBER = re.compile(f"(?:路|街|道|巷|弄|同|村|里) ?{_NUMBER}+ ?(?:号|弄)")
+_SEPARATORS = re.compile("[ -]")
+# Between a cue and its number: spaces, a colon, 是/为 (订单号是…, 卡号：…).
+_CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
+_YOU = re.compile("[您你]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_CARD_PREFIXES = ("62", "4", "51", "52", "53", "54", "55", "2", "34", "37", "6")
-_CUE_WINDOW = 10
+# Issuer prefixes of bank cards (UnionPay, Visa, Mastercard, JCB, Diners, Discover, old 95xx).
+_CARD_PREFIXES = ("62", "60", "65", "81", "4", "51", "52", "53", "54", "55", "35", "36", "95")
+_MASTERCARD_2_SERIES = range(2221, 2721)
+_CUE_WINDOW = 12
+_ADDRESS_CUE_WINDOW = 15
 
 
 def id_card_valid(number: str) -> bool:
     """True when an 18-character ID-card number has a correct check character."""
+    if len(number) != 18 or not number[:17].isascii() or not number[:17].isdigit():
+        return False
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
 
 
 def luhn_valid(digits: str) -> bool:
     """True when a digit string passes the Luhn checksum used by bank cards."""
+    if not digits.isascii() or not digits.isdigit():
+        return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch)
@@ -44,6 +73,10 @@ def luhn_valid(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def _card_prefix(digits: str) -> bool:
+    return digits.startswith(_CARD_PREFIXES) or int(digits[:4]) in _MASTERCARD_2_SERIES
 
 
 class PrivacyGuard:
@@ -54,56 +87,68 @@ class PrivacyGuard:
     def __init__(self, policy: Policy) -> None:
         section = policy.privacy
         self._rules: dict[PrivacyKind, PrivacyRule] = {r.kind: r for r in section.rules}
-        self._not_personal = _cue_pattern(section.not_personal_cues)
-        self._bank_cues = _cue_pattern(section.bank_card_cues)
-        self._company_address = _cue_pattern(section.company_address_cues)
-        self._company_emails = tuple(e.lower() for e in section.company_emails)
+        self._not_personal = _cue_pattern(section.not_personal_cues, _CUE_LINK)
+        self._bank_cues = _cue_pattern(section.bank_card_cues, _CUE_LINK)
+        self._company_address = _cue_pattern(section.company_address_cues, "")
+        self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
+        # Order matters: an earlier kind claims its span (an e-mail made of a phone number
+        # is an e-mail; an ID number that also passes Luhn is an ID number).
         self._finders: dict[PrivacyKind, Callable[[str], Iterator[Span]]] = {
+            "email": self._emails,
             "id_card": self._id_cards,
             "mobile": self._mobiles,
             "bank_card": self._bank_cards,
-            "email": self._emails,
             "address": self._addresses,
         }
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Personal data found in the reply, one finding per item."""
         norm = ctx.doc.norm
-        if not any(ch.isdigit() for ch in norm) and "@" not in norm:
+        if not _TRIGGER.search(norm):
             return []
         found: list[Violation] = []
         taken: list[Span] = []
+        present = {
+            "email": "@" in norm,
+            "id_card": (long_number := _LONG_NUMBER.search(norm) is not None),
+            "mobile": long_number,
+            "bank_card": long_number,
+            "address": _STREET_NUMBER.search(norm) is not None,
+        }
         for kind, finder in self._finders.items():
             rule = self._rules.get(kind)
-            if rule is None:
+            if rule is None or not present[kind]:
                 continue
             for span in finder(norm):
                 if any(t.start < span.end and span.start < t.end for t in taken):
                     continue
                 taken.append(span)
-                found.append(
-                    violation_for(
-                        ctx.doc,
-                        self.category,
-                        rule.id,
-                        rule.severity,
-                        span.start,
-                        span.end,
-                        rule.message,
-                        rule.suggestion,
-                        str(rule.source),
-                    )
-                )
+                found.append(self._violation(ctx, rule, span))
         return found
 
+    def _violation(self, ctx: CheckContext, rule: PrivacyRule, span: Span) -> Violation:
+        return violation_for(
+            ctx.doc,
+            self.category,
+            rule.id,
+            rule.severity,
+            span.start,
+            span.end,
+            rule.message,
+            rule.suggestion,
+            str(rule.source),
+        )
+
     def _after_cue(self, pattern: re.Pattern[str] | None, norm: str, start: int) -> bool:
+        """True when a cue (订单号, 卡号 …) comes right before position `start`."""
         if pattern is None:
             return False
-        return pattern.search(norm[max(0, start - _CUE_WINDOW) : start]) is not None
+        return pattern.search(norm, max(0, start - _CUE_WINDOW), start) is not None
 
     def _id_cards(self, norm: str) -> Iterator[Span]:
         for m in _ID_CARD.finditer(norm):
-            if id_card_valid(m.group()) and not self._after_cue(self._not_personal, norm, m.start()):
+            number = _SEPARATORS.sub("", m.group())
+            if id_card_valid(number) and not self._after_cue(self._not_personal, norm, m.start()):
                 yield Span(*m.span())
 
     def _mobiles(self, norm: str) -> Iterator[Span]:
@@ -113,29 +158,47 @@ class PrivacyGuard:
 
     def _bank_cards(self, norm: str) -> Iterator[Span]:
         for m in _CARD.finditer(norm):
-            digits = re.sub(r"[ -]", "", m.group())
+            digits = _SEPARATORS.sub("", m.group())
             if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
                 continue
             if self._after_cue(self._not_personal, norm, m.start()):
                 continue
-            if self._after_cue(self._bank_cues, norm, m.start()) or digits.startswith(_CARD_PREFIXES):
+            if _card_prefix(digits) or self._after_cue(self._bank_cues, norm, m.start()):
                 yield Span(*m.span())
 
     def _emails(self, norm: str) -> Iterator[Span]:
         for m in _EMAIL.finditer(norm):
-            address = m.group().lower()
-            if not any(address == e or address.endswith(e) for e in self._company_emails):
+            if not self._company_email(m.group().lower()):
                 yield Span(*m.span())
 
+    def _company_email(self, address: str) -> bool:
+        domain = address.rpartition("@")[2]
+        for entry in self._company_emails:
+            if entry.startswith("@") and address.endswith(entry):
+                return True
+            if "@" not in entry and (domain == entry or domain.endswith("." + entry)):
+                return True
+            if address == entry:
+                return True
+        return False
+
     def _addresses(self, norm: str) -> Iterator[Span]:
-        for m in _STREET.finditer(norm):
-            context = norm[max(0, m.start() - 15) : m.end()]
-            if not (_REGION.search(context) or _ROOM.search(m.group())):
+        for m in _ADDRESS.finditer(norm):
+            if not (m.group("region") or m.group("rooms")):
                 continue
-            if self._company_address is not None and self._company_address.search(context):
-                continue
-            yield Span(*m.span())
+            if not self._company_address_before(norm, m.start()):
+                yield Span(*m.span())
+
+    def _company_address_before(self, norm: str, start: int) -> bool:
+        """True when a company-address cue (退货地址 …) introduces the address at `start`."""
+        if self._company_address is None:
+            return False
+        cues = list(self._company_address.finditer(norm, max(0, start - _ADDRESS_CUE_WINDOW), start))
+        # 寄到您的地址… is the customer's address even though 寄到 is a company cue.
+        return bool(cues) and not _YOU.search(norm, cues[-1].end(), start)
 
 
-def _cue_pattern(cues: list[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{c})" for c in cues)) if cues else None
+def _cue_pattern(cues: list[str], link: str) -> re.Pattern[str] | None:
+    if not cues:
+        return None
+    return re.compile("(?:" + "|".join(f"(?:{normalize_pattern(c)})" for c in cues) + ")" + link)

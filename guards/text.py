@@ -1,14 +1,16 @@
 """Normalise reply text for matching while keeping a map back to the original offsets.
 
 Guards match against `Document.norm`: Traditional Chinese converted to Simplified
-(OpenCC t2s), full-width letters, digits and @ folded to ASCII, zero-width characters
-removed. Every character of `norm` comes from exactly one character of the original, so a
-span found in `norm` maps back to the original text with `Document.original_span`.
-Punctuation is not folded: patterns name both forms (，/, and ！/!) where it matters.
+(OpenCC t2s), full-width letters, digits and the symbols of numbers and e-mail addresses
+(＠＋－．＿％＃) folded to ASCII, invisible characters (zero-width, bidi controls, variation
+selectors) removed. Every character of `norm` comes from exactly one character of the
+original, so a span found in `norm` maps back to the original with `Document.original_span`.
+Sentence punctuation is not folded: patterns name both forms (，/, and ！/!) where it matters.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -16,11 +18,26 @@ from typing import NamedTuple
 
 import opencc
 
-# Full-width ASCII letters, digits and @ (U+FF10–FF5A), and the ideographic space.
-_WIDE = re.compile("[\uff10-\uff5a\u3000]")
-_WIDE_TABLE = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B)} | {0x3000: 0x20}
+_FOLDED_SYMBOLS = "＋－．＿％＃"
+_WIDE = re.compile(f"[\uff10-\uff19\uff20-\uff3a\uff41-\uff5a{_FOLDED_SYMBOLS}\u3000]")
+_WIDE_TABLE: dict[int, int] = {
+    **{c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF20, 0xFF3B), *range(0xFF41, 0xFF5B)]},
+    **{ord(c): ord(c) - 0xFEE0 for c in _FOLDED_SYMBOLS},
+    0x3000: 0x20,
+}
+# In a regex the folded symbols must stay literal: ＋ becomes \+, not the quantifier +.
+_PATTERN_TABLE: dict[int, str] = {
+    **{c: chr(v) for c, v in _WIDE_TABLE.items()},
+    **{ord(c): re.escape(chr(ord(c) - 0xFEE0)) for c in _FOLDED_SYMBOLS},
+}
 # Characters that carry no visible text and can hide a phrase from a naive match.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef]"
+)
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
 # Sentence and clause boundaries, in both widths.
 CLAUSE_END = "，。,.!?！？；;:：\n"
 SENTENCE_END = "。.!?！？\n"
@@ -39,24 +56,35 @@ def _converter() -> opencc.OpenCC:
 
 
 @functools.cache
-def _traditional_chars() -> tuple[re.Pattern[str], dict[int, str]]:
-    """A pattern matching any character OpenCC t2s changes, and the one-to-one char map."""
+def _single_char_table() -> dict[int, str]:
+    """OpenCC t2s applied to each character alone: the fallback when phrases change length."""
     chars = [chr(c) for c in [*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00)]]
     converted = _converter().convert("\n".join(chars)).split("\n")
-    table = {ord(a): b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
-    pattern = re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]")
-    return pattern, table
+    return {ord(a): b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
+def _aligned(text: str, converted: str) -> bool:
+    """True when `converted` replaces CJK characters one for one and changes nothing else."""
+    if len(text) != len(converted):
+        return False
+    return all(a == b or (_CJK.match(a) and _CJK.match(b)) for a, b in zip(text, converted, strict=True))
+
+
+def _convert_run(run: str) -> str:
+    converted = str(_converter().convert(run))
+    return converted if _aligned(run, converted) else run.translate(_single_char_table())
 
 
 def to_simplified(text: str) -> str:
     """Simplified Chinese with exactly one output character per input character."""
-    pattern, table = _traditional_chars()
-    if not pattern.search(text):
+    if not _CJK.search(text):
         return text
     converted = str(_converter().convert(text))
-    if len(converted) == len(text):
+    if converted == text or _aligned(text, converted):
         return converted
-    return text.translate(table)
+    # OpenCC changed the length somewhere: convert each CJK run on its own, so only the
+    # runs that cannot be converted one for one fall back to the per-character table.
+    return _CJK_RUN.sub(lambda m: _convert_run(m.group()), text)
 
 
 def fold(text: str) -> str:
@@ -67,8 +95,15 @@ def fold(text: str) -> str:
 
 
 def normalize_pattern(pattern: str) -> str:
-    """Normalise a policy regex the same way reply text is normalised."""
-    return fold(pattern)
+    """Normalise a policy regex the same way reply text is normalised (symbols stay literal)."""
+    if _WIDE.search(pattern):
+        pattern = pattern.translate(_PATTERN_TABLE)
+    return to_simplified(pattern)
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without zero-width and other invisible characters."""
+    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
 
 
 @dataclass
@@ -80,6 +115,8 @@ class Document:
     offsets: list[int] | None = None
     customer: str | None = None
     _quoted: list[Span] | None = field(default=None, repr=False)
+    _merged_quotes: list[Span] = field(default_factory=list, repr=False)
+    _quote_starts: list[int] = field(default_factory=list, repr=False)
 
     @classmethod
     def of(cls, text: str, customer: str | None = None) -> Document:
@@ -89,7 +126,7 @@ class Document:
         if _INVISIBLE.search(text):
             offsets = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
             visible = "".join(text[i] for i in offsets)
-        norm_customer = fold(customer) if customer else None
+        norm_customer = fold(strip_invisible(customer)) if customer else None
         return cls(original=text, norm=fold(visible), offsets=offsets, customer=norm_customer)
 
     def original_span(self, start: int, end: int) -> Span:
@@ -115,54 +152,74 @@ class Document:
         """Spans of `norm` in quotation marks or reported speech (not the agent's own words)."""
         if self._quoted is None:
             self._quoted = quoted_spans(self.norm)
+            self._merged_quotes = _merged(self._quoted)
+            self._quote_starts = [q.start for q in self._merged_quotes]
         return self._quoted
 
     def is_quoted(self, start: int, end: int) -> bool:
         """True when [start, end) is quoted, reported, or echoed from the customer's message."""
-        if any(q.start <= start and end <= q.end for q in self.quoted):
+        self.quoted  # noqa: B018 - computes the merged spans on first use
+        # Binary search keeps long texts with many quotes and findings fast.
+        index = bisect.bisect_right(self._quote_starts, start) - 1
+        if index >= 0 and end <= self._merged_quotes[index].end:
             return True
         return self._echoes_customer(start, end)
 
     def _echoes_customer(self, start: int, end: int) -> bool:
-        # An echo shares the match and at least two characters of context with the
-        # customer's message; the match alone is not enough (the agent may use it too).
-        if not self.customer:
+        # An echo repeats the match with its context on both sides (as far as the reply
+        # goes) from the customer's message. One side is not enough: in "我们没办法退款"
+        # after the customer's "客服说没办法退款" the agent refuses in their own words.
+        if not self.customer or end <= start:
             return False
-        if start >= _ECHO_CONTEXT and self.norm[start - _ECHO_CONTEXT : end] in self.customer:
-            return True
-        return (
-            end + _ECHO_CONTEXT <= len(self.norm) and self.norm[start : end + _ECHO_CONTEXT] in self.customer
-        )
+        left = max(0, start - _ECHO_CONTEXT)
+        right = min(len(self.norm), end + _ECHO_CONTEXT)
+        if right - left < end - start + _ECHO_CONTEXT:
+            return False
+        return self.norm[left:right] in self.customer
 
 
 _ECHO_CONTEXT = 2
-_OPEN_CLOSE = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"', "《": "》"}
+_OPEN_CLOSE = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"', "《": "》", "﹁": "﹂", "﹃": "﹄"}
+_OPENING = re.compile("|".join(re.escape(mark) for mark in _OPEN_CLOSE))
 _MAX_QUOTE = 200
 # Reported speech: what the customer (or an earlier reply) said, up to the end of the clause.
+# "您说的/您反映的 问题" is a noun phrase, not reported speech, so 的/得 right after the verb
+# (also after 过) ends it: in "您反映的问题我们没办法处理" the agent's 没办法 is their own.
 _REPORTED = re.compile(
-    r"(您|你|客户|对方|之前的?客服|刚才的?客服)(刚才|之前|此前)?(说|讲|问|表示|提到)(过)?(?![的得])[:：]?"
+    r"(您|你|客户|对方|(之前|刚才|上一位)的?客服)(刚才|刚刚|之前|此前|也)?"
+    r"(说|讲|问|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
 )
 
 
 def quoted_spans(norm: str) -> list[Span]:
     """Spans inside paired quotation marks, and reported speech after 您说/您提到 etc."""
     spans: list[Span] = []
-    i = 0
-    while i < len(norm):
-        close = _OPEN_CLOSE.get(norm[i])
-        if close is not None:
-            j = norm.find(close, i + 1, i + 1 + _MAX_QUOTE)
-            if j > 0 and "\n" not in norm[i:j]:
-                spans.append(Span(i, j + 1))
-                i = j + 1
-                continue
-        i += 1
+    opening = _OPENING.search(norm)
+    while opening is not None:
+        start = opening.start()
+        close = norm.find(_OPEN_CLOSE[opening.group()], start + 1, start + 1 + _MAX_QUOTE)
+        if close > 0 and "\n" not in norm[start:close]:
+            spans.append(Span(start, close + 1))
+            opening = _OPENING.search(norm, close + 1)
+        else:
+            opening = _OPENING.search(norm, start + 1)
     for match in _REPORTED.finditer(norm):
         end = match.end()
         while end < len(norm) and norm[end] not in CLAUSE_END:
             end += 1
         spans.append(Span(match.start(), end))
     return spans
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """Sort spans and merge the overlapping ones."""
+    merged: list[Span] = []
+    for span in sorted(spans):
+        if merged and span.start <= merged[-1].end:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, span.end))
+        else:
+            merged.append(span)
+    return merged
 
 
 def _bounds(text: str, start: int, end: int, stops: str) -> Span:

@@ -1,10 +1,15 @@
-"""Find time commitments in normalised reply text: 30分钟内, 两个工作日, 1-3天, 今天, 马上…"""
+"""Find time commitments in normalised reply text: 30分钟内, 两个工作日, 1-3天, 今天, 马上…
+
+Language mechanics only: numerals, units, and the grammar that makes a time expression a
+commitment (在…内, 预计…, …给您回复) rather than a mention of the past (您已经等了3天, 3天前),
+a period of a policy (7天无理由退货), a date (5月3日), a condition (如果3天内没有收到) or a
+negated promise (不能保证今天…). Which deadline a commitment is held to is policy data.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 TimeKind = Literal["duration", "relative_day", "immediate"]
 
@@ -23,7 +28,9 @@ _DIGITS = {
     "九": 9,
 }
 _CN_NUM = "零〇一二两三四五六七八九十百"
-_NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM}]+)"
+# A numeral as a plain character class, so the regex engine skips ahead to the next digit
+# quickly; parse_number rejects what is not a number (3.).
+_NUM = rf"[0-9{_CN_NUM}][0-9.{_CN_NUM}]*"
 _UNIT_HOURS = {
     "分钟": 1 / 60,
     "分": 1 / 60,
@@ -47,13 +54,15 @@ _UNIT_HOURS = {
     "个星期": 168.0,
     "礼拜": 168.0,
     "个礼拜": 168.0,
+    "月": 720.0,
     "个月": 720.0,
 }
 _UNITS = "|".join(sorted((re.escape(u) for u in _UNIT_HOURS), key=len, reverse=True))
-_DURATION = re.compile(
-    rf"(?P<lo>{_NUM}|半)(?:\s*(?:-|~|～|—|至|到)\s*(?P<hi>{_NUM}))?\s*(?P<half>个半)?\s*(?P<unit>{_UNITS})"
-    rf"(?P<half2>半)?\s*(?P<within>之内|以内|内|前|之前)?",
-    re.IGNORECASE,
+_WITHIN = ("内", "之内", "以内")
+_AGO = ("前", "之前", "以前")
+_DURATION = (
+    rf"(?P<lo>[0-9{_CN_NUM}半][0-9.{_CN_NUM}]*)(?:\s*(?:-|~|～|—|–|至|到)\s*(?P<hi>{_NUM}))?"
+    rf"\s*(?P<half>个半)?\s*(?P<unit>{_UNITS})(?P<half2>半)?\s*(?P<suffix>之内|以内|内|之前|以前|前|之后|以后|后)?"
 )
 _RELATIVE_HOURS = {
     "今天": 24.0,
@@ -61,7 +70,6 @@ _RELATIVE_HOURS = {
     "当天": 24.0,
     "当日": 24.0,
     "今晚": 12.0,
-    "今天晚上": 12.0,
     "明天": 48.0,
     "明日": 48.0,
     "后天": 72.0,
@@ -69,20 +77,49 @@ _RELATIVE_HOURS = {
     "这周": 168.0,
     "下周": 336.0,
 }
-_RELATIVE = re.compile("|".join(sorted(_RELATIVE_HOURS, key=len, reverse=True)))
-_IMMEDIATE = re.compile(r"马上|立即|立刻|即刻|立马|现在就")
-# Context that makes a time expression a commitment rather than a mention.
-_LEAD_IN = re.compile(r"(在|将在|会在|于|预计|一般|通常|最迟|最晚|最快|大约|大概|争取)\s*$")
-_ACTION_AFTER = re.compile(
-    r"^\s*(左右|就|会|能|可以|给您|为您|帮您|由专员|内)?\s*"
-    r"(发货|发出|寄出|出库|到账|送达|送到|回复|答复|联系|处理|完成|上门|解决|修好|退款|反馈|回访|解答|给您|为您|与您)"
+_RELATIVE = (
+    "(?P<day>" + "|".join(sorted(_RELATIVE_HOURS, key=len, reverse=True)) + ")"
+    r"(?:上午|下午|中午|晚上|早上|傍晚|白天)?(?:\s*\d{1,2}\s*[点:：]\s*(?:\d{1,2}\s*分?|半)?)?"
+    r"\s*(?P<day_suffix>之内|以内|内|之前|以前|前)?"
 )
-_PAST_BEFORE = re.compile(r"(已经|已|之前|此前|刚才|上次|等了|等待了|稍等|请等|等)\s*$")
-_PAST_AFTER = re.compile(r"^\s*(了|前|之前|以前|无理由)")
+_IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
+# One scan for all three kinds; the leading class lets the engine skip ahead cheaply.
+_TIME = re.compile(
+    rf"(?=[0-9{_CN_NUM}半今当明后本这下马立即现])"
+    rf"(?:(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})|(?P<immediate>{_IMMEDIATE}))",
+    re.IGNORECASE,
+)
+
+# How far before a time expression its lead-in, past marker or negation is looked for.
+_LOOKBEHIND = 12
+_LOOKAHEAD = 12
+# Everything up to the last clause boundary of a window (greedy, so one match attempt).
+_UP_TO_CLAUSE_MARK = re.compile(r".*[，。,.!?！？；;:：\n]", re.DOTALL)
+# In the clause before: `block` is the past, a threshold or a date right before (等了3天,
+# 超过48小时, 5月3日), a condition (如果3天内…) or a negated promise (我们不能保证今天…);
+# `lead` makes it a commitment (在3天内, 预计明天, 最迟48小时). Leads only match at the end, so
+# a block anywhere in the clause is found first.
+_BEFORE = re.compile(
+    r"(?P<block>(已经|已|之前|此前|刚才|刚刚|上次|等了|等待了|等待|稍等|请等|等|过去|最近|近|超过|超出|逾期|逾|"
+    r"满|足足|整整|都|月)\s*\Z|"
+    r"如果|假如|假设|倘若|若是|要是|万一|(?<![例比])[如若](?![期实此何])[^，。]{0,4}\Z|"
+    r"(不能|无法|没法|没办法|不敢|不可能|难以|并不|不)(百分之百|完全)?(保证|确保|承诺|担保)|"
+    r"不一定|未必|不确定|说不准|不好说|(不能|无法|没法|没办法|不会|不可能|来不及)(在|于)?\s*\Z)|"
+    r"(?P<lead>(在|(?<![由关对至等属基鉴])于|预计|预估|一般|通常|正常|最迟|最晚|最快|大概|(?<!预)约|争取|保证|"
+    r"确保|承诺|一定|肯定|会|将|(?<!可)能|可以|就)\s*\Z)"
+)
+# Right after: `block` is the past, a policy period or something that will not happen (3天了,
+# 7天无理由, 7天内可以申请, 3天内没有收到); `action` is what the time is promised for (24小时发货,
+# 今天就给您回复).
+_AFTER = re.compile(
+    r"\s*(?:(?P<block>了|无理由|还没|还未|仍未|都没|也没|没有?|未|不能|无法|没法|来不及|不一定|不会|"
+    r"可能(无法|不能|来不及|没)|(您)?(可以|可|能)?(申请|享受|有效))|(左右)?\s*(?P<action>就|会|将|能|可以|一定|肯定|保证|必定|即可|便|"
+    r"(给|为|帮|与|和|跟)(您|你)|由|安排|发货|发出|寄出|寄回|出库|补发|到账|到货|送达|送到|回复|答复|联系|处理|"
+    r"完成|上门|解决|修好|修复|退款|反馈|回访|解答|核实|办理|跟进|通知|给出|审核))"
+)
 
 
-@dataclass(frozen=True, slots=True)
-class TimeExpression:
+class TimeExpression(NamedTuple):
     """A time expression in `norm`: its span, the promised bound in hours, and its kind."""
 
     start: int
@@ -124,6 +161,7 @@ def _compact_range(text: str) -> tuple[float, float] | None:
 
 
 def _duration_hours(match: re.Match[str]) -> float | None:
+    """The upper bound of a duration in hours: a range promises its high end."""
     lo_text, hi_text = match.group("lo"), match.group("hi")
     unit = match.group("unit").lower()
     if lo_text == "半":
@@ -135,36 +173,56 @@ def _duration_hours(match: re.Match[str]) -> float | None:
         return None
     if match.group("half") or match.group("half2"):
         amount += 0.5
-    return amount * _UNIT_HOURS.get(unit, _UNIT_HOURS.get(unit.strip(), 1.0))
+    return amount * _UNIT_HOURS[unit]
 
 
-def _is_commitment(norm: str, start: int, end: int, has_within: bool) -> bool:
-    before, after = norm[max(0, start - 6) : start], norm[end : end + 10]
-    if _PAST_BEFORE.search(before) or _PAST_AFTER.match(after):
+def _clause_before(norm: str, start: int) -> str:
+    """Up to _LOOKBEHIND characters before `start`, cut at the last clause boundary."""
+    window = norm[max(0, start - _LOOKBEHIND) : start]
+    marks = _UP_TO_CLAUSE_MARK.match(window)
+    return window[marks.end() :] if marks else window
+
+
+def _is_commitment(norm: str, start: int, end: int, suffix: str, *, ago_is_past: bool) -> bool:
+    """True when the time at [start, end) is promised, not past, conditional or negated."""
+    before = _BEFORE.search(_clause_before(norm, start))
+    if before is not None and before.group("block") is not None:
         return False
-    return has_within or bool(_LEAD_IN.search(before)) or bool(_ACTION_AFTER.match(after))
+    after = _AFTER.match(norm, end, end + _LOOKAHEAD)
+    if after is not None and after.group("block") is not None:
+        return False
+    if suffix in _AGO:
+        return not ago_is_past  # "3天前" is the past; "明天中午前" is a deadline
+    return suffix in _WITHIN or before is not None or after is not None
+
+
+def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
+    """The time expression of one match when it is a commitment (马上/立即 always are)."""
+    kind = match.lastgroup
+    start, end = match.span()
+    if kind == "duration":
+        hours = _duration_hours(match)
+        if hours is None or not _is_commitment(
+            norm, start, end, match.group("suffix") or "", ago_is_past=True
+        ):
+            return None
+        return TimeExpression(start, end, hours, "duration", match.group())
+    if kind == "relative_day":
+        if not _is_commitment(norm, start, end, match.group("day_suffix") or "", ago_is_past=False):
+            return None
+        return TimeExpression(start, end, _RELATIVE_HOURS[match.group("day")], "relative_day", match.group())
+    return TimeExpression(start, end, 0.0, "immediate", match.group())
 
 
 def find_time_expressions(norm: str) -> list[TimeExpression]:
-    """Every time commitment in `norm`, in order; mentions of the past are left out."""
-    found: list[TimeExpression] = []
-    taken: list[tuple[int, int]] = []
-    for match in _DURATION.finditer(norm):
-        hours = _duration_hours(match)
-        within = match.group("within")
-        end = match.end() if within not in ("前", "之前") else match.start("within")
-        if hours is None or not _is_commitment(norm, match.start(), end, bool(within) and within != "前"):
-            continue
-        found.append(TimeExpression(match.start(), match.end(), hours, "duration", match.group()))
-        taken.append(match.span())
-    for match in _RELATIVE.finditer(norm):
-        if any(a <= match.start() < b for a, b in taken):
-            continue
-        if _PAST_BEFORE.search(norm[max(0, match.start() - 6) : match.start()]):
-            continue
-        hours = _RELATIVE_HOURS[match.group()]
-        found.append(TimeExpression(match.start(), match.end(), hours, "relative_day", match.group()))
-    for match in _IMMEDIATE.finditer(norm):
-        found.append(TimeExpression(match.start(), match.end(), 0.0, "immediate", match.group()))
-    found.sort(key=lambda t: t.start)
+    """Every time commitment in `norm`, in order; past, conditional and negated ones are left out.
+
+    Immediate words (马上, 立即 …) are always reported: whether what follows them is in the
+    agent's control is for the phrase rules to judge.
+    """
+    found = []
+    for match in _TIME.finditer(norm):
+        expr = _judged(norm, match)
+        if expr is not None:
+            found.append(expr)
     return found

@@ -9,8 +9,13 @@ from guards.phrases import PhraseMatcher, violation_for
 from guards.policy import Category, Policy, PunctuationRule
 from guards.violation import Violation
 
-_REPEATED = re.compile(r"[!！?？]{2,}")
-_EXCLAMATION = re.compile(r"[!！]")
+# Every width and form of ! and ?; ‼ ⁇ ⁈ ⁉ are two marks in one character.
+_MARKS = "!！﹗︕?？﹖︖"
+_REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[‼⁇⁈⁉]+")
+_EXCLAMATION = re.compile("[!！﹗︕]")
+_ANY_MARK = re.compile(f"[{_MARKS}‼⁇⁈⁉]")
+# A cheap first look (the engine skips ahead in C); the full run pattern only runs after a hit.
+_TWO_CAPITALS = re.compile(r"[A-Z]{2}")
 _CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
 
 
@@ -33,7 +38,7 @@ class ToneGuard:
 
     def _punctuation(self, ctx: CheckContext) -> list[Violation]:
         norm = ctx.doc.norm
-        if "!" not in norm and "！" not in norm and "?" not in norm and "？" not in norm:
+        if _ANY_MARK.search(norm) is None:
             return []
         found: list[Violation] = []
         repeated_spans: list[tuple[int, int]] = []
@@ -47,10 +52,12 @@ class ToneGuard:
         return found
 
     def _capitals(self, ctx: CheckContext) -> list[Violation]:
+        if _TWO_CAPITALS.search(ctx.doc.norm) is None:
+            return []
         found: list[Violation] = []
         for match in _CAPS_RUN.finditer(ctx.doc.norm):
             words = match.group().split()
-            unknown = [w for w in words if w not in self._allowed_caps]
+            unknown = [w for w in words if w not in self._allowed_caps and not _placeholder(w)]
             if any(len(w) >= 4 for w in unknown) or (len(words) >= 2 and unknown):
                 found += self._emit(ctx, self._tone.all_caps, match.start(), match.end())
         return found
@@ -72,3 +79,8 @@ class ToneGuard:
                 str(rule.source),
             )
         ]
+
+
+def _placeholder(word: str) -> bool:
+    """True for a template placeholder such as XX or XXXX (one letter repeated)."""
+    return len(set(word)) == 1

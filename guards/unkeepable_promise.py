@@ -7,19 +7,53 @@ from dataclasses import dataclass
 
 from guards.context import CheckContext
 from guards.phrases import PhraseMatcher, violation_for
-from guards.policy import Category, Commitment, PhraseRule, Policy, duration_label
-from guards.text import Document, normalize_pattern
+from guards.policy import Category, Channel, Commitment, PhraseRule, Policy, Scenario, duration_label
+from guards.text import CLAUSE_END, SENTENCE_END, Document, normalize_pattern
 from guards.timeexpr import TimeExpression
 from guards.violation import Violation
 
 # Two deadlines closer than this (in hours) are the same deadline.
 _TOLERANCE_HOURS = 1e-6
+# How far around a promise phrase authorised compensation wording is looked for.
+_AUTHORIZED_CONTEXT = 12
+# Stands in for authorised wording: a character no rule pattern matches.
+_MASK = "\x00"
+# Greedy, so one match attempt finds the last sentence/clause mark before a position.
+_UP_TO_SENTENCE_MARK = re.compile(f".*[{re.escape(SENTENCE_END)}]", re.DOTALL)
+_UP_TO_CLAUSE_MARK = re.compile(f".*[{re.escape(CLAUSE_END)}]", re.DOTALL)
+_SENTENCE_MARK = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 
 @dataclass(frozen=True)
 class _Commitment:
+    """A policy commitment with its cue words compiled and its deadlines in hours."""
+
     spec: Commitment
     actions: re.Pattern[str]
+    within_hours: float
+    usually_hours: float | None
+
+    @classmethod
+    def of(cls, spec: Commitment) -> _Commitment:
+        """Compile one commitment of the policy."""
+        actions = re.compile("|".join(f"(?:{normalize_pattern(a)})" for a in spec.actions))
+        return cls(spec, actions, spec.within_hours, spec.usually_hours)
+
+    def allowed_hours(self, hedged: bool) -> float:
+        """The shortest deadline that may be promised: `usually` when hedged and given."""
+        return self.usually_hours if hedged and self.usually_hours is not None else self.within_hours
+
+    def limit(self, hedged: bool) -> str:
+        """The policy duration a promise is judged against, as written in the policy."""
+        return self.spec.usually if hedged and self.spec.usually else self.spec.within
+
+
+@dataclass(frozen=True)
+class _Applicable:
+    """The commitments for one channel and scenario, and the scenario's defaults among them."""
+
+    commitments: tuple[_Commitment, ...]
+    defaults: tuple[_Commitment, ...]
 
 
 class UnkeepablePromiseGuard:
@@ -30,12 +64,14 @@ class UnkeepablePromiseGuard:
     def __init__(self, policy: Policy) -> None:
         section = policy.unkeepable_promise
         self._matcher = PhraseMatcher(self.category, section.phrases)
-        authorized = [normalize_pattern(p) for p in section.authorized_compensation]
+        authorized = [f"(?:{normalize_pattern(p)})" for p in section.authorized_compensation]
         self._authorized = re.compile("|".join(authorized)) if authorized else None
-        self._commitments = [
-            _Commitment(c, re.compile("|".join(normalize_pattern(a) for a in c.actions)))
-            for c in section.commitments
-        ]
+        self._rule_patterns = {
+            r.id: re.compile("|".join(f"(?:{normalize_pattern(p)})" for p in r.patterns))
+            for r in section.phrases
+        }
+        self._commitments = [_Commitment.of(c) for c in section.commitments]
+        self._applicable_cache: dict[tuple[Channel, Scenario | None], _Applicable] = {}
         self._deadlines = section.deadlines
         self._hedges = re.compile("|".join(normalize_pattern(h) for h in section.deadlines.hedges) or "(?!)")
 
@@ -43,61 +79,81 @@ class UnkeepablePromiseGuard:
         """Promise phrases, then time commitments compared with the policy's deadlines."""
         found = self._matcher.find(ctx.doc, ctx.channel, ctx.scenario, keep=self._not_authorized)
         if ctx.scenario is not None or ctx.channel == "email":
-            found += self._deadline_findings(ctx)
+            # A deadline inside a flagged phrase (保证今天解决) is the same promise: report it once.
+            found += [d for d in self._deadline_findings(ctx) if not _overlaps_any(d, found)]
         return found
 
     def _not_authorized(self, rule: PhraseRule, doc: Document, start: int, end: int) -> bool:
+        """False when the phrase is a promise only because of compensation the company authorised.
+
+        The authorised wording is blanked out and the rule tried again on the same place: 为您全额赔偿
+        with 全额赔偿 authorised is fine, 为您申请运费险和双倍赔偿 with only 运费险 authorised is not.
+        """
         if self._authorized is None:
             return True
-        left, right = max(0, start - 12), min(len(doc.norm), end + 12)
-        return not any(
-            m.start() <= start and m.end() >= end for m in self._authorized.finditer(doc.norm, left, right)
-        )
+        left, right = max(0, start - _AUTHORIZED_CONTEXT), min(len(doc.norm), end + _AUTHORIZED_CONTEXT)
+        window = doc.norm[left:right]
+        masked = self._authorized.sub(lambda m: _MASK * len(m.group()), window)
+        if masked == window:
+            return True
+        pattern = self._rule_patterns[rule.id]
+        return any(m.start() < end - left and m.end() > start - left for m in pattern.finditer(masked))
 
     def _deadline_findings(self, ctx: CheckContext) -> list[Violation]:
+        """Deadlines (not 马上/立即, which the phrase rules judge) outside the commitments."""
         found: list[Violation] = []
+        applicable = self._applicable(ctx.channel, ctx.scenario)
         for expr in ctx.times:
-            if expr.kind == "immediate":
-                continue  # immediate actions are judged by the phrase rules, not by deadlines
-            finding = self._judge(ctx, expr)
-            if finding is not None:
-                found.append(finding)
+            if expr.kind != "immediate":
+                finding = self._judge(ctx.doc, expr, applicable)
+                if finding is not None:
+                    found.append(finding)
         return found
 
-    def _applicable(self, ctx: CheckContext) -> list[_Commitment]:
-        return [
-            c
-            for c in self._commitments
-            if ctx.channel in c.spec.channels and c.spec.scenario in (None, ctx.scenario)
-        ]
+    def _applicable(self, channel: Channel, scenario: Scenario | None) -> _Applicable:
+        key = (channel, scenario)
+        cached = self._applicable_cache.get(key)
+        if cached is None:
+            commitments = tuple(
+                c
+                for c in self._commitments
+                if channel in c.spec.channels and c.spec.scenario in (None, scenario)
+            )
+            defaults = tuple(
+                c for c in commitments if c.spec.default_for_scenario and c.spec.scenario == scenario
+            )
+            cached = self._applicable_cache[key] = _Applicable(commitments, defaults)
+        return cached
 
-    def _judge(self, ctx: CheckContext, expr: TimeExpression) -> Violation | None:
-        doc = ctx.doc
-        sentence = doc.sentence_bounds(expr.start, expr.end)
-        text = doc.norm[sentence.start : sentence.end]
-        applicable = self._applicable(ctx)
-        cued = [c for c in applicable if c.actions.search(text)]
-        candidates = cued or [
-            c for c in applicable if c.spec.default_for_scenario and c.spec.scenario == ctx.scenario
-        ]
+    def _judge(self, doc: Document, expr: TimeExpression, applicable: _Applicable) -> Violation | None:
+        """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
+        text = doc.norm
+        sentence = text[_mark_before(text, expr.start, _UP_TO_SENTENCE_MARK) : _mark_after(text, expr.end)]
+        cued = [c for c in applicable.commitments if c.actions.search(sentence)]
+        candidates = cued or list(applicable.defaults)
         if not candidates:
             return None
-        clause = doc.clause_bounds(expr.start, expr.end)
-        hedged = bool(self._hedges.search(doc.norm, clause.start, expr.start))
-        allowed = [_allowed_hours(c.spec, hedged) for c in candidates]
+        hedged = bool(
+            self._hedges.search(text, _mark_before(text, expr.start, _UP_TO_CLAUSE_MARK), expr.start)
+        )
+        allowed = [c.allowed_hours(hedged) for c in candidates]
         if all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
-            spec = candidates[allowed.index(max(allowed))].spec
-            return self._emit(doc, expr, spec, self._deadlines.too_fast_severity, too_fast=True)
-        if cued and all(expr.hours > c.spec.within_hours + _TOLERANCE_HOURS for c in cued):
-            spec = cued[0].spec
-            return self._emit(doc, expr, spec, self._deadlines.too_slow_severity, too_fast=False)
+            longest = max(allowed)
+            chosen = _most_specific([c for c, a in zip(candidates, allowed, strict=True) if a == longest])
+            return self._emit(doc, expr, chosen.spec, chosen.limit(hedged), too_fast=True)
+        if cued and all(expr.hours > c.within_hours + _TOLERANCE_HOURS for c in cued):
+            chosen = _most_specific(cued)
+            return self._emit(doc, expr, chosen.spec, chosen.spec.within, too_fast=False)
         return None
 
     def _emit(
-        self, doc: Document, expr: TimeExpression, spec: Commitment, severity: str, *, too_fast: bool
+        self, doc: Document, expr: TimeExpression, spec: Commitment, limit: str, *, too_fast: bool
     ) -> Violation:
-        template = self._deadlines.too_fast_message if too_fast else self._deadlines.too_slow_message
-        message = template.format(found=expr.text, within=duration_label(spec.within))
+        """The finding for a deadline judged against `limit` (the commitment's within or usually)."""
+        deadlines = self._deadlines
+        template = deadlines.too_fast_message if too_fast else deadlines.too_slow_message
+        severity = deadlines.too_fast_severity if too_fast else deadlines.too_slow_severity
+        message = template.format(found=expr.text, within=duration_label(limit))
         return violation_for(
             doc,
             self.category,
@@ -111,6 +167,22 @@ class UnkeepablePromiseGuard:
         )
 
 
-def _allowed_hours(spec: Commitment, hedged: bool) -> float:
-    usually = spec.usually_hours
-    return usually if hedged and usually is not None else spec.within_hours
+def _mark_before(text: str, position: int, up_to_mark: re.Pattern[str]) -> int:
+    """Where the sentence or clause containing `position` starts."""
+    found = up_to_mark.match(text, 0, position)
+    return found.end() if found else 0
+
+
+def _mark_after(text: str, position: int) -> int:
+    """Where the sentence containing `position` ends."""
+    found = _SENTENCE_MARK.search(text, position)
+    return found.start() if found else len(text)
+
+
+def _most_specific(commitments: list[_Commitment]) -> _Commitment:
+    """The commitment a finding names: one for the scenario, then one for fewer channels."""
+    return max(commitments, key=lambda c: (c.spec.scenario is not None, -len(c.spec.channels)))
+
+
+def _overlaps_any(finding: Violation, others: list[Violation]) -> bool:
+    return any(o.start < finding.end and finding.start < o.end for o in others)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from guards.policy import Category, Channel, Scenario, Severity
+from guards.policy import Channel, FindingCategory, Scenario, Severity
 
 
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One finding: which rule, where in the original text, and how to fix it."""
 
-    category: Category
+    category: FindingCategory
     rule_id: str
     severity: Severity
     start: int

@@ -1,0 +1,181 @@
+"""Required literal strings of a regex: a cheap, exact prefilter for phrase rules.
+
+`required_strings(pattern)` derives, from the parsed regex, a set of strings one of which
+every match of the pattern contains. A text that contains none of them cannot match, so the
+regex need not run on it. Lookarounds consume nothing and are skipped; parts whose text is
+not a small finite set (\\d, [^，。], unbounded repeats) end a run of literal text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+# A run of literal text is cut when it can be spelled more ways than this.
+_MAX_STRINGS = 32
+# A character class counts as literal text when it has at most this many characters.
+_MAX_CLASS = 8
+# Strings this long are rare enough in replies; shorter ones are worth avoiding.
+_SELECTIVE_LENGTH = 3
+_EMPTY: frozenset[str] = frozenset({""})
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+
+Item = tuple[Any, Any]
+
+
+def required_strings(pattern: str) -> frozenset[str] | None:
+    """Strings one of which every match of `pattern` contains; None when none can be derived."""
+    parsed = sre_parse.parse(pattern)
+    return _required(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+
+
+def _cased(chars: set[str], ignore_case: bool) -> frozenset[str] | None:
+    # Case-insensitive letters also match non-ASCII look-alikes (k ~ U+212A KELVIN SIGN), so
+    # only characters without case give exact strings then.
+    if ignore_case and any(c.lower() != c.upper() for c in chars):
+        return None
+    return frozenset(chars)
+
+
+def _capped(strings: frozenset[str]) -> frozenset[str] | None:
+    return strings if len(strings) <= _MAX_STRINGS else None
+
+
+def _class(items: Iterable[Item], ignore_case: bool) -> frozenset[str] | None:
+    chars: set[str] = set()
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            chars.add(chr(av))
+        elif op is sre_constants.RANGE and av[1] - av[0] < _MAX_CLASS:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        else:
+            return None  # negated class, category (\d) or a wide range
+    return _cased(chars, ignore_case) if len(chars) <= _MAX_CLASS else None
+
+
+def _exact(op: Any, av: Any, ignore_case: bool) -> frozenset[str] | None:
+    """Every string this item can consume, when that is a small finite set."""
+    if op is sre_constants.LITERAL:
+        return _cased({chr(av)}, ignore_case)
+    if op is sre_constants.IN:
+        return _class(av, ignore_case)
+    if op is sre_constants.SUBPATTERN:
+        return _exact_sequence(av[3], ignore_case or bool(av[1] & re.IGNORECASE))
+    if op is sre_constants.BRANCH:
+        branches = [_exact_sequence(branch, ignore_case) for branch in av[1]]
+        if any(b is None for b in branches):
+            return None
+        return _capped(frozenset().union(*branches))  # type: ignore[arg-type]
+    if op in _REPEATS and av[1] <= 1:
+        inner = _exact_sequence(av[2], ignore_case)
+        return None if inner is None else (inner if av[0] == 1 else inner | _EMPTY)
+    if op in _ZERO_WIDTH:
+        return _EMPTY
+    return None
+
+
+def _exact_sequence(items: Iterable[Item], ignore_case: bool) -> frozenset[str] | None:
+    strings: frozenset[str] | None = _EMPTY
+    for op, av in items:
+        item = _exact(op, av, ignore_case)
+        if item is None or strings is None:
+            return None
+        strings = _capped(frozenset(a + b for a in strings for b in item))
+    return strings
+
+
+def _required_inside(op: Any, av: Any, ignore_case: bool) -> frozenset[str] | None:
+    """Required strings of an item that is not literal text as a whole."""
+    if op is sre_constants.SUBPATTERN:
+        return _required(av[3], ignore_case or bool(av[1] & re.IGNORECASE))
+    if op is sre_constants.BRANCH:
+        branches = [_required(branch, ignore_case) for branch in av[1]]
+        return None if any(b is None for b in branches) else frozenset().union(*branches)  # type: ignore[arg-type]
+    if op in _REPEATS and av[0] >= 1:
+        return _required(av[2], ignore_case)
+    return None
+
+
+def _required(items: Iterable[Item], ignore_case: bool) -> frozenset[str] | None:
+    """The most selective of the candidate string sets found along a sequence."""
+    candidates: list[frozenset[str] | None] = []
+    run = _EMPTY
+    for op, av in items:
+        item = _exact(op, av, ignore_case)
+        if item is None:
+            candidates += [run, _required_inside(op, av, ignore_case)]
+            run = _EMPTY
+            continue
+        longer = frozenset(a + b for a in run for b in item)
+        if len(longer) > _MAX_STRINGS:
+            candidates.append(run)
+            run = item
+        else:
+            run = longer
+    candidates.append(run)
+    usable = [_minimal(c) for c in candidates if c and "" not in c]
+    return max(usable, key=_selectivity) if usable else None
+
+
+def _minimal(strings: frozenset[str]) -> frozenset[str]:
+    """`strings` without those containing another one (a text with 请稍等 has 稍等)."""
+    return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
+
+
+def _selectivity(strings: frozenset[str]) -> tuple[int, int, int]:
+    """Rank candidate sets: longer strings (up to a point) are rarer, then fewer spellings."""
+    shortest = min(map(len, strings))
+    return min(shortest, _SELECTIVE_LENGTH), -len(strings), shortest
+
+
+class StringIndex:
+    """Which of several string sets occur in a text, found in one left-to-right regex scan."""
+
+    def __init__(self, sets: Sequence[frozenset[str] | None]) -> None:
+        """`sets[i]` is None when set i must always count as present."""
+        self._always = frozenset(i for i, strings in enumerate(sets) if strings is None)
+        members: dict[str, set[int]] = {}
+        for i, strings in enumerate(sets):
+            for string in strings or ():
+                members.setdefault(string, set()).add(i)
+        # A hit is the longest string starting at its position; the other strings starting
+        # there are its prefixes, so each hit stands for the sets of all of its prefixes.
+        self._sets_of_hit = {
+            string: frozenset().union(*(members.get(string[:k], ()) for k in range(1, len(string) + 1)))
+            for string in members
+        }
+        self._regex = re.compile(_longest_trie(members)) if members else None
+
+    def present(self, text: str) -> frozenset[int]:
+        """Indexes of the sets one of whose strings occurs in `text` (plus the `None` sets)."""
+        if self._regex is None:
+            return self._always
+        found: set[int] = set(self._always)
+        hit = self._regex.search(text)
+        while hit is not None:
+            found |= self._sets_of_hit[hit.group()]
+            hit = self._regex.search(text, hit.start() + 1)
+        return frozenset(found)
+
+
+def _longest_trie(strings: Iterable[str]) -> str:
+    """A regex of `strings` as a trie; greedy, so a match is the longest string found there."""
+    trie: dict[str, Any] = {}
+    for string in strings:
+        node = trie
+        for ch in string:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+    return body + "?" if "" in node else body

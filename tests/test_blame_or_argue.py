@@ -1,0 +1,230 @@
+"""blame_or_argue: blaming the customer or others and arguing are flagged; owning a problem is not."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+import guards
+from guards.policy import Channel, Scenario
+
+CATEGORY = "blame_or_argue"
+ZWSP = "\u200b"
+
+
+class Case(NamedTuple):
+    """A reply, its context, and the (rule_id, matched original text) findings expected."""
+
+    text: str
+    expected: tuple[tuple[str, str], ...] = ()
+    channel: Channel = "online"
+    scenario: Scenario | None = None
+    customer: str | None = None
+
+
+def findings(case: Case) -> list[tuple[str, str]]:
+    """This category's findings for `case`, checking that every span indexes the original."""
+    report = guards.check(case.text, scenario=case.scenario, channel=case.channel, customer=case.customer)
+    found = [v for v in report.violations if v.category == CATEGORY]
+    for violation in found:
+        assert case.text[violation.start : violation.end] == violation.match
+    return sorted((v.rule_id, v.match) for v in found)
+
+
+FLAGGED = [
+    pytest.param(
+        Case(
+            "这是快递公司的问题，与我们无关。",
+            (("ba.blame_others", "与我们无关"), ("ba.blame_others", "这是快递公司的问题")),
+        ),
+        id="blame-courier",
+    ),
+    pytest.param(
+        Case("是您操作不当造成的。", (("ba.blame_customer", "是您操作不当"),)), id="wrong-operation"
+    ),
+    pytest.param(
+        Case("这是您自己的问题。", (("ba.blame_customer", "这是您自己的问题"),)), id="your-own-problem"
+    ),
+    pytest.param(
+        Case("您自己没看清楚商品说明。", (("ba.blame_customer", "您自己没看清楚"),)), id="did-not-read"
+    ),
+    pytest.param(
+        Case("您看错了，页面上写的是39元。", (("ba.blame_customer", "您看错了"),)), id="you-misread"
+    ),
+    pytest.param(
+        Case("您填错了地址，所以才没收到。", (("ba.blame_customer", "您填错了"),)), id="you-filled-wrong"
+    ),
+    pytest.param(
+        Case("怪您自己没有及时确认收货。", (("ba.blame_customer", "怪您自己"),)), id="blame-yourself"
+    ),
+    pytest.param(
+        Case(
+            "明明是您没有按照说明书操作。",
+            (("ba.argue", "明明是"), ("ba.blame_customer", "您没有按照说明书")),
+        ),
+        id="did-not-follow-manual",
+    ),
+    pytest.param(
+        Case("這是您自己操作失誤造成的。", (("ba.blame_customer", "是您自己操作失誤"),)),
+        id="traditional-blame",
+    ),
+    pytest.param(
+        Case("如果您有疑问可以随时咨询，这是您自己的问题。", (("ba.blame_customer", "这是您自己的问题"),)),
+        id="condition-ends-at-comma",
+    ),
+    pytest.param(
+        Case("您说的不对，我们从来没有这样承诺过。", (("ba.argue", "您说的不对"),)), id="you-are-wrong"
+    ),
+    pytest.param(
+        Case("您误会了，我们没有错。", (("ba.argue", "我们没有错"), ("ba.argue", "您误会了"))),
+        id="misunderstood-not-our-fault",
+    ),
+    pytest.param(Case("不可能的！", (("ba.argue", "不可能的"),)), id="impossible"),
+    pytest.param(
+        Case("事实就是这样，我们没有问题。", (("ba.argue", "事实就是这样"), ("ba.argue", "我们没有问题"))),
+        id="facts-are-facts",
+    ),
+    pytest.param(Case("这不是我们的问题。", (("ba.no_apology", "这不是我们的问题"),)), id="not-our-problem"),
+    pytest.param(
+        Case(
+            "责任不在我们，我们不需要道歉。",
+            (("ba.no_apology", "我们不需要道歉"), ("ba.no_apology", "责任不在我们")),
+        ),
+        id="no-apology-needed",
+    ),
+    pytest.param(
+        Case("虽然责任不在我们，但还是向您道歉。", (("ba.no_apology", "责任不在我们"),)),
+        id="although-not-our-fault",
+    ),
+    pytest.param(Case("您去找快递吧。", (("ba.blame_others", "您去找快递吧"),)), id="go-ask-courier"),
+    pytest.param(
+        Case(
+            "那是物流公司的责任，您自己去联系物流吧。",
+            (("ba.blame_others", "那是物流公司的责任"), ("ba.blame_others", "您自己去联系物流吧")),
+        ),
+        id="logistics-responsibility",
+    ),
+    pytest.param(
+        Case(
+            "这不归我们管，您去问厂家吧。",
+            (("ba.blame_others", "您去问厂家吧"), ("ba.blame_others", "这不归我们管")),
+        ),
+        id="not-our-department",
+    ),
+    pytest.param(
+        Case("這不關我們的事。", (("ba.blame_others", "不關我們的事"),)),
+        id="traditional-none-of-our-business",
+    ),
+    pytest.param(
+        Case(f"这件事与我们{ZWSP}无关。", (("ba.blame_others", f"与我们{ZWSP}无关"),)), id="zero-width-inside"
+    ),
+    pytest.param(
+        Case("客服说与我们无关，这样的回答确实不妥，非常抱歉。", (("ba.blame_others", "与我们无关"),)),
+        id="no-customer-message-no-echo",
+    ),
+    pytest.param(
+        Case("您操作不当导致的。", (("ba.blame_customer", "您操作不当"),)), id="wrong-operation-no-shi"
+    ),
+    pytest.param(Case("是您自己摔坏的。", (("ba.blame_customer", "您自己摔坏的"),)), id="you-broke-it"),
+    pytest.param(Case("这是快递员的问题。", (("ba.blame_others", "这是快递员的问题"),)), id="courier-person"),
+    pytest.param(Case("都怪快递太慢。", (("ba.blame_others", "都怪快递"),)), id="blame-slow-courier"),
+    pytest.param(
+        Case("这和我们没关系。", (("ba.blame_others", "和我们没关系"),)), id="nothing-to-do-with-us"
+    ),
+    pytest.param(
+        Case("您需要自己联系快递公司。", (("ba.blame_others", "您需要自己联系快递"),)),
+        id="you-contact-courier",
+    ),
+    pytest.param(Case("您记错了。", (("ba.argue", "您记错了"),)), id="you-remember-wrong"),
+    pytest.param(
+        Case("不是这样的，我们的活动规则是满200减20。", (("ba.argue", "不是这样的"),)),
+        id="thats-not-how-it-is",
+    ),
+    pytest.param(Case("您这是无理取闹。", (("ba.argue", "无理取闹"),)), id="unreasonable"),
+]
+
+CLEAN = [
+    pytest.param(
+        Case("如果是我们或者快递公司的原因给您造成的不便，真的非常抱歉给您添麻烦了。"), id="002-conditional"
+    ),
+    pytest.param(
+        Case("如果是我們或者快遞公司的原因給您造成的不便，真的非常抱歉給您添麻煩了。"),
+        id="002-conditional-traditional",
+    ),
+    pytest.param(Case("如果是您操作失误导致的损坏，我们也会尽力帮您处理。"), id="conditional-customer-error"),
+    pytest.param(
+        Case("不管是您的原因还是快递公司的问题，我们都会及时为您解决。"), id="002-whoever-is-at-fault"
+    ),
+    pytest.param(Case("即使责任不在我们，也非常抱歉给您带来了不好的体验。"), id="004-even-if-not-our-fault"),
+    pytest.param(Case("即便不是我们的问题，我们也会负责到底。"), id="even-if-not-our-problem"),
+    pytest.param(Case("我明白您的意思，这确实是我们需要改进的地方。"), id="004-need-to-improve"),
+    pytest.param(Case("您好，非常抱歉给您带来了不好的体验。"), id="004-apology"),
+    pytest.param(Case("可能是我没说清楚，让您误会了，非常抱歉。"), id="agent-takes-blame"),
+    pytest.param(Case("我们没有及时通知您，这是我们的问题，非常抱歉。"), id="owning-the-problem"),
+    pytest.param(
+        Case("可能是我们工作人员当时说话的方式方法欠妥，实在抱歉给您这样的感觉。"), id="002-staff-fault"
+    ),
+    pytest.param(Case("您说得对，这确实是我们的疏忽。"), id="you-are-right"),
+    pytest.param(Case("您说客服告诉您“与我们无关”，对此我们深表歉意。"), id="quoted"),
+    pytest.param(Case("您刚才说这是快递公司的问题，我们马上为您联系快递公司核实。"), id="reported-speech"),
+    pytest.param(
+        Case(
+            "客服说与我们无关，这样的回答确实不妥，非常抱歉。",
+            customer="你们客服说与我们无关，这是什么态度！",
+        ),
+        id="customer-echo",
+    ),
+    pytest.param(Case("非常抱歉给您带来不便，我们会主动为您联系快递公司核实处理。"), id="we-contact-courier"),
+    pytest.param(
+        Case(
+            "亲亲，非常抱歉呢，我这边已经将您的宝贝提交给物流公司了哈，但是最近由于订单量比较多，物流比较繁忙，"
+            "您这边先不要着急，我先联系快递公司询问一下情况好吗？"
+        ),
+        id="002-shipping-delay",
+    ),
+    pytest.param(
+        Case(
+            "亲亲，您可以放心哦~如果是我们宝贝质量的问题的话，我这边一定会为您处理好的，"
+            "还请您配合一下发一张有质量问题的照片给我好吗？"
+        ),
+        id="002-quality-problem",
+    ),
+    pytest.param(Case("请您仔细核对一下收货地址，我们再为您安排补发。"), id="please-check-address"),
+    pytest.param(Case("您没有看到短信也没关系，我再为您发送一次。"), id="missed-sms"),
+    pytest.param(
+        Case("我理解您現在的心情，如果我遇到這種情況，我也會感到著急。"), id="001-empathy-traditional"
+    ),
+    pytest.param(Case("这不可能是您的操作问题，我们会为您检测。"), id="not-your-fault"),
+    pytest.param(
+        Case(
+            "非常抱歉给您带来不便，我们马上为您办理退货。",
+            customer="不管是你们的错还是快递的错，我都要退货！",
+        ),
+        id="customer-blames-us",
+    ),
+    pytest.param(Case("我们会为您检测，确认是否是产品质量问题。"), id="inspection"),
+    pytest.param(Case("我们会核实是不是我们的问题，并尽快联系您。"), id="whether-our-problem"),
+    pytest.param(
+        Case("非常给您带来不便，我们会重视您反馈的问题，并尽快为您核实处理。"), id="003-complaint-template"
+    ),
+    pytest.param(Case("为了避免您操作失误，我们建议按步骤操作。"), id="to-avoid-mistakes"),
+    pytest.param(Case("如果不是这样的，请告诉我。"), id="conditional-not-so"),
+]
+
+
+@pytest.mark.parametrize("case", FLAGGED + CLEAN)
+def test_blame_or_argue_findings(case: Case) -> None:
+    assert findings(case) == sorted(case.expected)
+
+
+def test_tables_are_large_enough() -> None:
+    assert len(FLAGGED) >= 20 and len(CLEAN) >= 20 and len(FLAGGED) + len(CLEAN) >= 25
+
+
+def test_blame_blocks_with_fix_and_source() -> None:
+    report = guards.check("这是您自己的问题。")
+    [violation] = [v for v in report.violations if v.category == CATEGORY]
+    assert violation.severity == "block" and not report.ok
+    assert violation.suggestion
+    assert violation.source.startswith("001_85890bef52b3649a.txt")

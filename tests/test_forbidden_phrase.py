@@ -1,0 +1,211 @@
+"""forbidden_phrase: the documents' bad phrases are flagged, their model sentences are clean."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+import guards
+from guards.policy import Channel, Scenario
+
+CATEGORY = "forbidden_phrase"
+ZWSP = "\u200b"
+ZWJ = "\u200d"
+
+
+class Case(NamedTuple):
+    """A reply, its context, and the (rule_id, matched original text) findings expected."""
+
+    text: str
+    expected: tuple[tuple[str, str], ...] = ()
+    channel: Channel = "online"
+    scenario: Scenario | None = None
+    customer: str | None = None
+
+
+def findings(case: Case) -> list[tuple[str, str]]:
+    """This category's findings for `case`, checking that every span indexes the original."""
+    report = guards.check(case.text, scenario=case.scenario, channel=case.channel, customer=case.customer)
+    found = [v for v in report.violations if v.category == CATEGORY]
+    for violation in found:
+        assert case.text[violation.start : violation.end] == violation.match
+    return sorted((v.rule_id, v.match) for v in found)
+
+
+FLAGGED = [
+    pytest.param(
+        Case(
+            "亲，这个我也不知道，您自己看说明吧！",
+            (("fp.dont_know", "不知道"), ("fp.read_manual", "您自己看说明")),
+        ),
+        id="issue-example",
+    ),
+    pytest.param(Case("这个问题我不清楚。", (("fp.dont_know", "不清楚"),)), id="003-bu-qingchu"),
+    pytest.param(Case("這個我也不知道。", (("fp.dont_know", "不知道"),)), id="traditional-bu-zhidao"),
+    pytest.param(Case("這個我不曉得。", (("fp.dont_know", "不曉得"),)), id="traditional-bu-xiaode"),
+    pytest.param(
+        Case(f"我们不{ZWSP}知道这个情况。", (("fp.dont_know", f"不{ZWSP}知道"),)), id="zero-width-inside"
+    ),
+    pytest.param(Case(f"我們也不{ZWJ}清楚。", (("fp.dont_know", f"不{ZWJ}清楚"),)), id="zwj-traditional"),
+    pytest.param(Case("非常抱歉,没办法接受指定快递的哈", (("fp.no_way", "没办法"),)), id="002-taobao-no-way"),
+    pytest.param(
+        Case("您反映的问题我们没办法处理。", (("fp.no_way", "没办法"),)), id="noun-phrase-not-reported"
+    ),
+    pytest.param(Case("这个我们做不到。", (("fp.cannot_do", "这个我们做不到"),)), id="004-cannot-do"),
+    pytest.param(Case("这个我们办不到。", (("fp.cannot_do", "这个我们办不到"),)), id="cannot-do-ban"),
+    pytest.param(
+        Case(
+            "我们也没有办法，这是规定。",
+            (("fp.its_the_rule", "这是规定"), ("fp.nothing_we_can_do", "我们也没有办法")),
+        ),
+        id="002-no-way-its-the-rule",
+    ),
+    pytest.param(Case("這是規定，請您諒解。", (("fp.its_the_rule", "這是規定"),)), id="traditional-rule"),
+    pytest.param(
+        Case("我們也沒有辦法！", (("fp.nothing_we_can_do", "我們也沒有辦法"),)), id="traditional-nothing"
+    ),
+    pytest.param(Case("这是公司规定，不能退。", (("fp.its_the_rule", "这是公司规定"),)), id="company-rule"),
+    pytest.param(Case("按规定不能退款。", (("fp.its_the_rule", "按规定不能"),)), id="by-the-rules-no"),
+    pytest.param(
+        Case(
+            "我查不到，我也帮不了你。",
+            (("fp.cannot_find_cannot_help", "我也帮不了你"), ("fp.cannot_find_cannot_help", "我查不到")),
+        ),
+        id="002-cannot-find-cannot-help",
+    ),
+    pytest.param(
+        Case(
+            "我们系统没权限，我只能查到广东的。",
+            (("fp.no_permission", "我们系统没权限"), ("fp.no_permission", "我只能查到")),
+        ),
+        id="002-no-permission",
+    ),
+    pytest.param(Case("请稍等。", (("fp.please_wait", "请稍等"),)), id="bare-please-wait"),
+    pytest.param(Case("您稍等一下，我看看。", (("fp.please_wait", "您稍等一下"),)), id="please-wait-a-bit"),
+    pytest.param(
+        Case("请稍等，我马上为您处理。", (("fp.please_wait", "请稍等"),)), id="wait-without-duration"
+    ),
+    pytest.param(
+        Case("请您稍等30分钟，我马上为您处理。", (("fp.please_wait", "请您稍等"),)), id="wait-too-long"
+    ),
+    pytest.param(Case("恩恩，请稍等哟。", (("fp.please_wait", "请稍等"),)), id="002-tip-please-wait-yo"),
+    pytest.param(
+        Case("很抱歉让您久等了。", (("fp.sorry_for_wait", "很抱歉让您久等了"),)), id="002-sorry-for-wait"
+    ),
+    pytest.param(
+        Case("亲,让您久等了,这两款风格简洁、时尚,很受年轻人喜欢哦", (("fp.sorry_for_wait", "让您久等了"),)),
+        id="002-taobao-kept-waiting",
+    ),
+    pytest.param(
+        Case("您的投诉我们已经收到。", (("fp.complaint_word", "您的投诉"),)), id="002-complaint-word"
+    ),
+    pytest.param(
+        Case("您自己去官网看一下说明吧。", (("fp.read_manual", "您自己去官网看一下说明"),)),
+        id="read-manual-on-site",
+    ),
+    pytest.param(Case("我也没办法。", (("fp.nothing_we_can_do", "我也没办法"),)), id="i-also-no-way"),
+    pytest.param(
+        Case("客服说这是规定，这样的回答确实不妥，非常抱歉。", (("fp.its_the_rule", "这是规定"),)),
+        id="no-customer-message-no-echo",
+    ),
+    pytest.param(Case("我不太清楚。", (("fp.not_sure", "不太清楚"),)), id="not-quite-sure"),
+    pytest.param(Case("不知道您在说什么。", (("fp.dont_know", "不知道"),)), id="not-a-polite-question"),
+    pytest.param(Case("请稍候，我马上为您查询。", (("fp.please_wait", "请稍候"),)), id="please-wait-hou"),
+    pytest.param(
+        Case("这是我们公司的规定。", (("fp.its_the_rule", "这是我们公司的规定"),)), id="our-company-rule"
+    ),
+    pytest.param(
+        Case("按照规定不能退。", (("fp.its_the_rule", "按照规定不能"),)), id="according-to-rules-no"
+    ),
+    pytest.param(Case("这个我们做不了。", (("fp.cannot_do", "这个我们做不了"),)), id="cannot-do-liao"),
+    pytest.param(Case("我实在无能为力。", (("fp.nothing_we_can_do", "我实在无能为力"),)), id="powerless"),
+    pytest.param(Case("不好意思，久等了。", (("fp.sorry_for_wait", "久等了"),)), id="kept-waiting-bare"),
+]
+
+CLEAN = [
+    pytest.param(Case("不知道您是否方便提供订单号？"), id="polite-bu-zhidao"),
+    pytest.param(Case("不知道您是否方便提供訂單號？"), id="polite-traditional"),
+    pytest.param(Case("不知道您之前有没有接触过三面翻呢？"), id="002-sales-polite-question"),
+    pytest.param(Case("不知道您可不可以留一个邮箱或者联系方式给我？"), id="002-sales-polite-request"),
+    pytest.param(Case("如果您暂时没办法提供订单号也没关系。"), id="conditional-no-way"),
+    pytest.param(Case("請問您有什麼不清楚的地方嗎？"), id="traditional-anything-unclear"),
+    pytest.param(Case("您可能不清楚具体的退货流程，我来为您说明一下。"), id="customer-may-not-know"),
+    pytest.param(Case("您发的照片有点不清楚，麻烦您重新拍一张。"), id="blurry-photo"),
+    pytest.param(Case("您上传的截图不太清楚，麻烦您重新发一张。"), id="blurry-screenshot"),
+    pytest.param(Case("您可能不太清楚退货流程，我来为您说明。"), id="customer-may-not-be-sure"),
+    pytest.param(Case("请问我解释清楚了吗？"), id="004-explained-clearly"),
+    pytest.param(Case("您提到“这是规定”，我们非常理解您的不满。"), id="quoted-rule"),
+    pytest.param(
+        Case("之前的客服说「我们也没有办法」，这样的回答让您失望了，非常抱歉。"), id="quoted-earlier-reply"
+    ),
+    pytest.param(Case("您刚才说我们客服不知道怎么处理，非常抱歉。"), id="reported-speech"),
+    pytest.param(
+        Case("客服说这是规定，这样的回答确实不妥，非常抱歉。", customer="你们客服说这是规定，这是什么态度？"),
+        id="customer-echo",
+    ),
+    pytest.param(Case("您好，当前有位客户在线，请您稍等1分钟，我马上为您处理。"), id="003-wait-one-minute"),
+    pytest.param(Case("请您稍等１分钟，我马上为您处理。"), id="full-width-one-minute"),
+    pytest.param(Case("非常感谢您的耐心等待。"), id="002-positive-wait"),
+    pytest.param(Case("我为您查询一下，我们会尽力帮您解决。"), id="003-replacements"),
+    pytest.param(Case("我们可以尝试为您提供替代方案。"), id="004-replacement"),
+    pytest.param(
+        Case(
+            "您好！由于我暂时无法通过系统查询到您的信息，建议您拨打当地的10010或是亲临当地的营业厅进行查询。"
+            "由此给您带来的不便深表歉意，请您谅解，谢谢！"
+        ),
+        id="002-script-05",
+    ),
+    pytest.param(
+        Case(
+            "但是在线客服这边目前由于权限问题查询不到您的号码详情，建议您拨打10010或者到当地营业厅查询详情。"
+            "给您带来不便，请您多多谅解。"
+        ),
+        id="002-script-06",
+    ),
+    pytest.param(Case("很抱歉给您带来不愉快，我也很遗憾无法帮助到您。请您谅解。"), id="002-script-09"),
+    pytest.param(Case("请问您反映的情况是什么呢？"), id="002-reflected-situation"),
+    pytest.param(
+        Case("活动详情您可以查看我们页面的活动说明，里面有详细的规则介绍。"), id="000-activity-details"
+    ),
+    pytest.param(Case("您也可以自己在官网查看详情，如有疑问随时联系我们。"), id="002-self-service-offer"),
+    pytest.param(Case("我自己查一下详情，马上回复您。"), id="agent-checks-details"),
+    pytest.param(
+        Case("您提到的这个问题，我为您查询到详细说明如下，您也可以通过我们官网的产品中心进一步知晓。"),
+        id="003-consult-answer",
+    ),
+    pytest.param(Case("如果查不到物流信息，我会为您联系快递公司核实。"), id="conditional-cannot-find"),
+    pytest.param(Case("如果做不到，我们会提前告知您。"), id="conditional-cannot-do"),
+    pytest.param(Case("非常理解您的感受，请您别着急，我们一定会帮您妥善处理。"), id="003-soothe"),
+    pytest.param(
+        Case(
+            "非常抱歉给您带来了不好的体验，让您着急了，我非常理解您的心情。为了能尽快帮您解决问题，"
+            "麻烦您和我说一下具体在什么情况下会出现闪退呢？比如是进行到哪个操作步骤，当时网络环境怎么样？"
+        ),
+        id="000-complaint-template",
+    ),
+    pytest.param(Case("马上为您查询，请稍等1分钟。"), id="action-then-one-minute"),
+    pytest.param(Case("请您稍等1-2分钟，我马上为您处理。"), id="one-to-two-minutes"),
+]
+
+
+@pytest.mark.parametrize("case", FLAGGED + CLEAN)
+def test_forbidden_phrase_findings(case: Case) -> None:
+    assert findings(case) == sorted(case.expected)
+
+
+def test_tables_are_large_enough() -> None:
+    assert len(FLAGGED) >= 25 and len(CLEAN) >= 25
+
+
+def test_finding_carries_fix_and_source() -> None:
+    [violation] = [v for v in guards.check("这是规定。").violations if v.category == CATEGORY]
+    assert violation.severity == "block"
+    assert violation.suggestion
+    assert violation.source.startswith("002_9cdc463163140990.txt")
+
+
+def test_please_wait_only_warns() -> None:
+    [violation] = [v for v in guards.check("请稍等。").violations if v.category == CATEGORY]
+    assert violation.severity == "warn"
+    assert guards.check("请稍等。").ok

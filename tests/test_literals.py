@@ -1,0 +1,91 @@
+"""The phrase prefilter is exact: a pattern never matches a text lacking its required strings."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import guards
+from guards.literals import StringIndex, required_strings
+from guards.text import fold, normalize_pattern, strip_invisible
+
+# The seed documents: $HUASHU_SEEDS_DIR, else ../shared/seeds beside the repository.
+SEEDS = Path(os.environ.get("HUASHU_SEEDS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "seeds")
+TABLES = [
+    Path(__file__).with_name(name)
+    for name in ("test_forbidden_phrase.py", "test_blame_or_argue.py", "test_tone.py")
+]
+
+
+def corpus() -> list[str]:
+    """Every line of the five seed documents and every reply in the guard tables, normalised."""
+    lines = [
+        line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    quoted = [
+        m.group(1) for path in TABLES for m in re.finditer(r'Case\(\s*f?"([^"]+)"', path.read_text("utf-8"))
+    ]
+    return [fold(strip_invisible(line)) for line in [*lines, *quoted] if line.strip()]
+
+
+def policy_patterns() -> list[str]:
+    """Every phrase-rule pattern of the default policy, normalised as the matcher uses it."""
+    policy = guards.default_policy()
+    rules = [
+        *policy.forbidden_phrase,
+        *policy.blame_or_argue,
+        *policy.unkeepable_promise.phrases,
+        *policy.tone.phrases,
+    ]
+    return [normalize_pattern(p) for rule in rules for p in rule.patterns]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed documents not available")
+def test_no_pattern_matches_without_its_required_strings() -> None:
+    texts = corpus()
+    checked = 0
+    for pattern in policy_patterns():
+        needs = required_strings(pattern)
+        if needs is None:
+            continue
+        regex = re.compile(pattern)
+        for text in texts:
+            if regex.search(text):
+                checked += 1
+                assert any(s in text for s in needs), (pattern, text)
+    assert checked > 100  # the corpus really exercises the patterns
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("不知道", {"不知道"}),
+        ("(请|麻烦)?(您)?稍(等|候)", {"稍等", "稍候"}),
+        ("(?<![我们])你(?!们)", {"你"}),
+        ("(?i:ho){2,}", None),
+        ("(?i:稍等)", {"稍等"}),
+        ("难道[^。]{0,12}(吗|么)", {"难道"}),
+        ("\\d+", None),
+        ("(如果)?", None),
+    ],
+)
+def test_required_strings(pattern: str, expected: set[str] | None) -> None:
+    assert required_strings(pattern) == (frozenset(expected) if expected is not None else None)
+
+
+def test_string_index_counts_prefixes_and_overlaps() -> None:
+    index = StringIndex(
+        [frozenset({"ab"}), frozenset({"abcd"}), None, frozenset({"自己"}), frozenset({"您自己"})]
+    )
+    assert index.present("abcd") == {0, 1, 2}
+    assert index.present("abce") == {0, 2}
+    assert index.present("请您自己看") == {2, 3, 4}
+    assert index.present("zzz") == {2}
+
+
+def test_string_index_without_strings() -> None:
+    assert StringIndex([]).present("任何文字") == frozenset()
+    assert StringIndex([None]).present("") == {0}
