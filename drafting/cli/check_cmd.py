@@ -1,9 +1,169 @@
-"""`huashu check`: lint reply text against the policy (placeholder, being built)."""
+"""`huashu check`: check reply text against the policy, with no model involved."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import click
+
+from drafting.cli.check_output import OUTPUTS, Outcome, Totals
+from drafting.cli.inputs import (
+    Defaults,
+    InputProblem,
+    ReplyInput,
+    check_encoding,
+    display_name,
+    jsonl_replies,
+    single_reply,
+)
+from drafting.cli.render import counted
+from guards import CHANNELS, SCENARIOS, Channel, Policy, Scenario, check, load_policy
+
+_EPILOG = """\b
+Examples:
+  huashu check "亲，这个我也不知道，您自己看说明吧！"
+  huashu check --scenario complaint -f reply.txt
+  pbpaste | huashu check --channel phone -
+  huashu check --scenario complaint --customer "订单123456789一直没发货" "非常抱歉……"
+  huashu check --jsonl replies.jsonl --format jsonl > findings.jsonl
+  huashu check --policy company.toml -f reply.txt
+
+\b
+Exit status:
+  0  nothing blocks (warnings may remain)
+  1  at least one reply has a blocking finding
+  2  bad input or usage: empty reply, unreadable or non-UTF-8 file, unknown
+     scenario/channel, invalid policy file, or any JSONL line that could not be
+     checked (the other lines are still checked and reported)
+
+\b
+A JSONL line is one JSON object: {"id": "t1", "text": "…", "scenario": "complaint",
+"channel": "online", "customer": "…"}; "reply" may stand for "text", and a missing id
+becomes the line number. Blank lines are skipped; any other line that cannot be used
+is reported as an error record with its line number.
+"""
 
 
 def register(group: click.Group) -> None:
     """Add the command to the `huashu` group."""
+    group.add_command(check_command)
+
+
+@click.command("check", epilog=_EPILOG)
+@click.argument("text", required=False)
+@click.option("-f", "--file", "file", metavar="FILE", help="Read the reply from FILE ('-' reads stdin).")
+@click.option(
+    "--jsonl",
+    metavar="FILE",
+    help="Check many replies: one JSON object per line with id, text (or reply) and optional "
+    "scenario, channel, customer ('-' reads stdin).",
+)
+@click.option(
+    "--scenario",
+    type=click.Choice(SCENARIOS),
+    help="The scenario of the reply; complaint, after_sales and urgent also check the required "
+    "structure (soothe, apology, details, solution with a deadline). With --jsonl: the default "
+    "for lines without one.",
+)
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    help="Where the reply is sent (default: online). With --jsonl: the default for lines without one.",
+)
+@click.option(
+    "--customer",
+    metavar="TEXT",
+    help="The customer's message (single reply only): details already given are not asked "
+    "for again, and words echoed from it are not the agent's.",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    metavar="FILE",
+    help="A company policy file merged over the built-in one (see `huashu policy validate`).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(list(OUTPUTS)),
+    default="text",
+    show_default=True,
+    help="text: the reply with findings marked; json: one document; jsonl: one line per reply.",
+)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    metavar="NAME",
+    help="Encoding of -f FILE, stdin and --jsonl FILE (e.g. gb18030 for files saved by Excel).",
+)
+def check_command(
+    text: str | None,
+    file: str | None,
+    jsonl: str | None,
+    scenario: Scenario | None,
+    channel: Channel | None,
+    customer: str | None,
+    policy_file: str | None,
+    output_format: str,
+    encoding: str,
+) -> int:
+    """Check replies against the service standards; each finding comes with its fix and source.
+
+    Give the reply as TEXT, with -f FILE, as - (read stdin), or many replies with --jsonl FILE.
+    Findings that block (forbidden phrases, unkeepable promises, blame, …) make the exit status 1.
+    """
+    _check_sources(text, file, jsonl, customer)
+    codec = check_encoding(encoding)
+    policy = load_policy(policy_file)
+    defaults = Defaults(scenario, channel or "online")
+    many = jsonl is not None
+    replies: Iterable[ReplyInput | InputProblem] = (
+        jsonl_replies(jsonl, defaults, codec)
+        if jsonl is not None
+        else [single_reply(text, file, defaults, customer, codec)]
+    )
+    output = OUTPUTS[output_format](many)
+    totals = Totals()
+    for item in replies:
+        outcome = _outcome(item, policy)
+        totals.add(outcome)
+        output.add(outcome)
+    output.finish(totals)
+    if totals.error_lines:
+        _report_unchecked(totals.error_lines, display_name(jsonl or "-"))
+    return totals.exit_code
+
+
+def _report_unchecked(error_lines: list[int], source: str) -> None:
+    """One line on stderr naming the input lines that could not be checked."""
+    numbers = ", ".join(map(str, error_lines))
+    click.echo(
+        f"huashu: error: {counted(len(error_lines), 'line')} of {source} could not be checked "
+        f"(line {numbers}); the other lines were checked",
+        err=True,
+    )
+
+
+def _outcome(item: ReplyInput | InputProblem, policy: Policy) -> Outcome:
+    if isinstance(item, InputProblem):
+        return Outcome(item.id, item.line, error=item.error)
+    report = check(
+        item.text, scenario=item.scenario, channel=item.channel, customer=item.customer, policy=policy
+    )
+    return Outcome(item.id, item.line, report=report)
+
+
+def _check_sources(text: str | None, file: str | None, jsonl: str | None, customer: str | None) -> None:
+    """Exactly one input: TEXT, -f FILE or --jsonl FILE; --customer only with a single reply."""
+    given = [
+        name
+        for name, value in (("TEXT", text), ("-f FILE", file), ("--jsonl FILE", jsonl))
+        if value is not None
+    ]
+    if not given:
+        raise click.UsageError("give the reply as TEXT, -f FILE, - (to read stdin) or --jsonl FILE")
+    if len(given) > 1:
+        raise click.UsageError(f"give only one of {' and '.join(given)}")
+    if customer is not None and jsonl is not None:
+        raise click.UsageError("--customer is for a single reply; put a customer field on each JSONL line")
