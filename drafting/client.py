@@ -1,0 +1,321 @@
+"""The ChatClient for any OpenAI-compatible endpoint, through the `openai` SDK.
+
+One retry layer: tenacity retries 429, 5xx, timeouts and connection errors with exponential
+backoff and full jitter, honouring Retry-After; the SDK's own retries are off. Every failure
+that remains becomes a typed `HuashuError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import openai
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity.wait import wait_base
+
+from drafting.chat import (
+    ChatClient,
+    ChatRequest,
+    Completion,
+    ContentDelta,
+    Message,
+    StreamItem,
+    check_completion,
+)
+from drafting.errors import (
+    AuthenticationFailedError,
+    EndpointError,
+    EndpointUnreachableError,
+    HuashuError,
+    ModelNotFoundError,
+    RateLimitedError,
+    RequestRejectedError,
+    ServerFailedError,
+)
+from drafting.models import Usage
+from drafting.settings import Settings, StructuredMode
+
+# The chat types are re-exported here for callers that import them with the client.
+__all__ = [
+    "ChatClient",
+    "ChatRequest",
+    "Completion",
+    "ContentDelta",
+    "Message",
+    "OpenAIChatClient",
+    "StreamItem",
+    "check_completion",
+    "typed_error",
+]
+
+# In "auto" mode a request the endpoint rejects for its response_format is sent again once
+# in the next weaker mode: strict JSON schema → llama.cpp's json_object+schema → JSON mode → none.
+_WEAKER: dict[StructuredMode, StructuredMode] = {
+    "auto": "json_object_schema",
+    "json_object_schema": "json_object",
+    "json_object": "none",
+}
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema")
+
+
+class _WaitRetryAfter(wait_base):
+    """Wait as the server asks (Retry-After), else exponential backoff with full jitter."""
+
+    def __init__(self, base_s: float, max_s: float) -> None:
+        self._backoff = wait_random_exponential(multiplier=base_s, max=max_s)
+        self._max_s = max_s
+
+    def __call__(self, retry_state: Any) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        after = retry_after_seconds(exc) if exc is not None else None
+        if after is not None:
+            return min(after, self._max_s)
+        return float(self._backoff(retry_state))
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The wait a 429/503 response asks for (Retry-After / retry-after-ms), if any."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            return max(0.0, float(raw) * scale)
+        except ValueError:
+            continue  # an HTTP date: fall back to backoff
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """429, 5xx, timeouts and connection errors are worth another try."""
+    if isinstance(exc, openai.APIConnectionError):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500 or exc.status_code == 408
+    return False
+
+
+class OpenAIChatClient:
+    """A ChatClient for any OpenAI-compatible endpoint, through the `openai` SDK."""
+
+    def __init__(self, settings: Settings, *, http_client: Any = None) -> None:
+        if not settings.base_url:
+            raise EndpointError("no endpoint configured", hint="set HUASHU_BASE_URL or use build_client()")
+        if not settings.model:
+            raise EndpointError(
+                f"no model set for the endpoint {settings.base_url}",
+                hint="set HUASHU_MODEL to a model the endpoint serves",
+            )
+        self.settings = settings
+        self.mode: StructuredMode = settings.structured_mode
+        self._model = settings.model
+        self._sdk = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=settings.api_key or "sk-no-key-required",
+            timeout=settings.timeout_s,
+            max_retries=0,
+            http_client=http_client,
+        )
+
+    @property
+    def model(self) -> str:
+        """The configured model name."""
+        return self._model
+
+    def complete(self, request: ChatRequest) -> Completion:
+        """The model's whole answer, with retries and a one-time structured-mode downgrade."""
+        response = self._call(request, stream=False)
+        if not getattr(response, "choices", None):
+            raise EndpointError(
+                f"the endpoint {self.settings.base_url} answered without any choices",
+                hint="check that HUASHU_BASE_URL points at an OpenAI-compatible chat API",
+            )
+        choice = response.choices[0]
+        usage = response.usage
+        completion = Completion(
+            content=choice.message.content or "",
+            finish_reason=choice.finish_reason,
+            usage=Usage(
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage else 0,
+            ),
+            model=response.model or self._model,
+            refusal=getattr(choice.message, "refusal", None),
+        )
+        return check_completion(completion, self._max_tokens(request))
+
+    def stream(self, request: ChatRequest) -> Iterator[StreamItem]:
+        """Content deltas as they arrive, then the complete answer."""
+        chunks = self._call(request, stream=True)
+        parts: list[str] = []
+        finish: str | None = None
+        usage = Usage()
+        try:
+            for chunk in chunks:
+                if chunk.usage is not None:
+                    usage = Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens,
+                        completion_tokens=chunk.usage.completion_tokens,
+                    )
+                for choice in chunk.choices:
+                    finish = choice.finish_reason or finish
+                    if choice.delta.content:
+                        parts.append(choice.delta.content)
+                        yield ContentDelta(choice.delta.content)
+        except openai.OpenAIError as exc:
+            raise self._typed(exc) from None
+        yield check_completion(
+            Completion("".join(parts), finish, usage, self._model), self._max_tokens(request)
+        )
+
+    def _max_tokens(self, request: ChatRequest) -> int:
+        return request.max_tokens or self.settings.max_tokens
+
+    def _call(self, request: ChatRequest, *, stream: bool) -> Any:
+        """Send the request (retrying transient failures); downgrade the mode once if rejected."""
+        while True:
+            try:
+                return self._with_retries(lambda: self._send(request, stream=stream))
+            except openai.BadRequestError as exc:
+                weaker = _WEAKER.get(self.mode) if self.settings.structured_mode == "auto" else None
+                if weaker is None or not _mentions_format(exc):
+                    raise self._typed(exc) from None
+                self.mode = weaker
+            except openai.UnprocessableEntityError as exc:
+                weaker = _WEAKER.get(self.mode) if self.settings.structured_mode == "auto" else None
+                if weaker is None or not _mentions_format(exc):
+                    raise self._typed(exc) from None
+                self.mode = weaker
+            except openai.OpenAIError as exc:
+                raise self._typed(exc) from None
+            except ValueError as exc:  # the body was not JSON
+                raise EndpointError(
+                    f"the endpoint {self.settings.base_url} sent a response that is not valid JSON ({exc})",
+                    hint="check that HUASHU_BASE_URL points at an OpenAI-compatible API (ending in /v1)",
+                ) from None
+
+    def _with_retries(self, send: Callable[[], Any]) -> Any:
+        retrying = Retrying(
+            retry=retry_if_exception(is_transient),
+            wait=_WaitRetryAfter(self.settings.retry_wait_s, self.settings.retry_max_wait_s),
+            stop=stop_after_attempt(self.settings.max_retries + 1),
+            reraise=True,
+        )
+        return retrying(send)
+
+    def _send(self, request: ChatRequest, *, stream: bool) -> Any:
+        extra: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
+        return self._sdk.chat.completions.create(
+            model=self._model,
+            messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
+            max_tokens=self._max_tokens(request),
+            temperature=request.temperature if request.temperature is not None else self.settings.temperature,
+            **self._format_arguments(request),
+            **extra,
+        )
+
+    def _format_arguments(self, request: ChatRequest) -> dict[str, Any]:
+        """The response_format for the current mode (llama.cpp's variant goes in extra_body)."""
+        if request.schema is None:
+            return {}
+        return _FORMATS[self.mode](request.schema, request.schema_name)
+
+    def _typed(self, exc: openai.OpenAIError) -> HuashuError:
+        return typed_error(exc, self.settings.base_url or "", self._model, self.settings.timeout_s)
+
+
+def _strict_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    strict = {"name": name, "schema": _without_lengths(schema), "strict": True}
+    return {"response_format": {"type": "json_schema", "json_schema": strict}}
+
+
+def _without_lengths(schema: Any) -> Any:
+    """The schema without maxLength (OpenAI's strict mode rejects it; grammars use it)."""
+    if isinstance(schema, dict):
+        return {k: _without_lengths(v) for k, v in schema.items() if k != "maxLength"}
+    if isinstance(schema, list):
+        return [_without_lengths(v) for v in schema]
+    return schema
+
+
+def _llama_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
+
+
+def _json_mode(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {"response_format": {"type": "json_object"}}
+
+
+def _no_format(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {}
+
+
+_FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "auto": _strict_schema,
+    "json_schema": _strict_schema,
+    "json_object_schema": _llama_schema,
+    "json_object": _json_mode,
+    "none": _no_format,
+}
+
+
+def _mentions_format(exc: openai.APIStatusError) -> bool:
+    text = f"{exc.message} {json.dumps(exc.body, ensure_ascii=False) if exc.body is not None else ''}".lower()
+    return any(word in text for word in _FORMAT_WORDS)
+
+
+def typed_error(exc: openai.OpenAIError, base_url: str, model: str, timeout_s: float) -> HuashuError:
+    """The HuashuError for an SDK error, with a message that says what to do."""
+    if isinstance(exc, openai.APITimeoutError):
+        return EndpointUnreachableError(
+            f"the model endpoint {base_url} did not answer within {timeout_s:g} s",
+            hint="check that the server is running, or raise HUASHU_TIMEOUT",
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return EndpointUnreachableError(
+            f"cannot reach the model endpoint {base_url}",
+            hint="check HUASHU_BASE_URL and that the server runs, or unset it to use the local model",
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return _status_error(exc, base_url, model)
+    return EndpointError(f"the model endpoint {base_url} failed: {exc}")
+
+
+def _status_error(exc: openai.APIStatusError, base_url: str, model: str) -> HuashuError:
+    status = exc.status_code
+    detail = _short(exc.message)
+    if status in (401, 403):
+        return AuthenticationFailedError(
+            f"the endpoint {base_url} rejected the API key ({status})", hint="check HUASHU_API_KEY"
+        )
+    if status == 404:
+        return ModelNotFoundError(
+            f"the endpoint {base_url} does not serve the model {model!r} (404)",
+            hint="set HUASHU_MODEL to a model it serves, and check that HUASHU_BASE_URL ends in /v1",
+        )
+    if status == 429:
+        return RateLimitedError(
+            f"the endpoint {base_url} is rate limiting (429) and kept refusing after every retry",
+            hint="wait a minute, or raise HUASHU_MAX_RETRIES",
+        )
+    if status >= 500:
+        return ServerFailedError(
+            f"the endpoint {base_url} kept failing ({status}: {detail})",
+            hint="try again later or check the server",
+        )
+    return RequestRejectedError(
+        f"the endpoint {base_url} rejected the request ({status}: {detail})",
+        hint="if it does not support JSON schemas, set HUASHU_STRUCTURED_MODE=json_object or none",
+    )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

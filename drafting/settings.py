@@ -1,0 +1,149 @@
+"""Where the model is: environment variables, a config file, or the embedded local model.
+
+Read when a client is built, never at import. Precedence, per setting: HUASHU_* environment
+variables, then the standard OPENAI_BASE_URL / OPENAI_API_KEY, then the `[endpoint]` table of
+the config file (HUASHU_CONFIG, default `<user config dir>/huashu/config.toml`). An endpoint
+counts as configured when a base URL or an API key is set; otherwise huashu uses the embedded
+local model.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import platformdirs
+
+from drafting.errors import ConfigError
+
+StructuredMode = Literal["auto", "json_schema", "json_object_schema", "json_object", "none"]
+STRUCTURED_MODES: tuple[StructuredMode, ...] = get_args(StructuredMode)
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+# The local server accepts any key; the SDK insists on one.
+NO_KEY = "sk-no-key-required"
+
+_ENV_NAMES = {
+    "base_url": ("HUASHU_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("HUASHU_API_KEY", "OPENAI_API_KEY"),
+    "model": ("HUASHU_MODEL",),
+    "structured_mode": ("HUASHU_STRUCTURED_MODE",),
+    "timeout_s": ("HUASHU_TIMEOUT",),
+    "max_retries": ("HUASHU_MAX_RETRIES",),
+    "max_tokens": ("HUASHU_MAX_TOKENS",),
+    "temperature": ("HUASHU_TEMPERATURE",),
+}
+_NUMBERS: dict[str, type[float] | type[int]] = {
+    "timeout_s": float,
+    "max_retries": int,
+    "max_tokens": int,
+    "temperature": float,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to reach the model: endpoint, key, model, structured-output mode and limits."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    structured_mode: StructuredMode = "auto"
+    timeout_s: float = 120.0
+    max_retries: int = 3
+    max_tokens: int = 1024
+    temperature: float = 0.3
+    retry_wait_s: float = 1.0
+    retry_max_wait_s: float = 30.0
+    source: str = "defaults"
+
+    @property
+    def configured(self) -> bool:
+        """True when an endpoint is set; False means: use the embedded local model."""
+        return bool(self.base_url or self.api_key)
+
+    def with_endpoint(
+        self, base_url: str, model: str, structured_mode: StructuredMode, source: str
+    ) -> Settings:
+        """These settings pointed at another endpoint (the local model's)."""
+        return replace(
+            self,
+            base_url=base_url,
+            model=model,
+            api_key=NO_KEY,
+            structured_mode=structured_mode,
+            source=source,
+        )
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """The config file: $HUASHU_CONFIG, else the platform's user config dir."""
+    env = os.environ if env is None else env
+    configured = env.get("HUASHU_CONFIG", "").strip()
+    return (
+        Path(configured).expanduser()
+        if configured
+        else Path(platformdirs.user_config_dir("huashu")) / "config.toml"
+    )
+
+
+def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:
+    """Settings from the environment over the config file's `[endpoint]` table over defaults."""
+    env = os.environ if env is None else env
+    path = path or config_path(env)
+    values: dict[str, Any] = dict(_read_config(path))
+    sources = [str(path)] if values else []
+    for name, env_names in _ENV_NAMES.items():
+        for env_name in env_names:
+            raw = env.get(env_name, "").strip()
+            if raw:
+                values[name] = _coerce(name, raw, env_name)
+                sources.append(env_name)
+                break
+    mode = values.get("structured_mode", "auto")
+    if mode not in STRUCTURED_MODES:
+        raise ConfigError(
+            f"unknown structured output mode {mode!r}; choose one of: {', '.join(STRUCTURED_MODES)}"
+        )
+    if values.get("api_key") and not values.get("base_url"):
+        values["base_url"] = OPENAI_BASE_URL
+    return Settings(**values, source=", ".join(dict.fromkeys(sources)) or "defaults")
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """The `[endpoint]` table of the config file ({} when there is no file)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("endpoint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [endpoint] must be a table")
+    unknown = sorted(set(table) - set(_ENV_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown [endpoint] key {unknown[0]!r}; known keys: {', '.join(_ENV_NAMES)}"
+        )
+    return {key: _coerce(key, value, f"{path}: endpoint.{key}") for key, value in table.items()}
+
+
+def _coerce(name: str, value: object, where: str) -> object:
+    kind = _NUMBERS.get(name)
+    if kind is None:
+        return str(value)
+    try:
+        number = kind(value) if isinstance(value, int | float) else kind(str(value))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {value!r} is not a number") from None
+    if number < 0:
+        raise ConfigError(f"{where}: must not be negative")
+    return number

@@ -1,0 +1,250 @@
+"""model_artifact: flaws of model-written drafts that a person would not write.
+
+Leaked instructions (prompt or rule text copied into the reply), a sentence said twice, the
+prompt's worked example copied where it does not fit, and a promise the customer demanded
+repeated back (which the phrase guards read as an echo of the customer, not a promise).
+These checks are added by the drafting engine through `guards.check(..., extra_guards=…)`;
+their patterns, thresholds and messages are the policy's `[draft_checks]`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from guards.context import CheckContext, Guard
+from guards.phrases import PhraseMatcher
+from guards.policy import DraftCheckCategory, DraftCheckRule, LeakDraftCheck, Policy, SimilarityDraftCheck
+from guards.text import Document, Span, normalize_pattern
+from guards.violation import Violation
+
+# Clause boundaries for repeat and copy checks (a clause is the unit a model repeats).
+_CLAUSE = re.compile(r"[^，。,.!?！？；;\n]+")
+# Characters ignored when comparing clauses.
+_NOISE = re.compile(r"[\s\"'“”‘’、~～…—\-]+")
+
+
+def clauses(norm: str) -> Iterator[Span]:
+    """Spans of the clauses of a normalised text."""
+    for match in _CLAUSE.finditer(norm):
+        text = match.group()
+        left = len(text) - len(text.lstrip())
+        right = len(text.rstrip())
+        if right > left:
+            yield Span(match.start() + left, match.start() + right)
+
+
+def comparable(text: str) -> str:
+    """A clause as compared: without spaces, quotes and dashes."""
+    return _NOISE.sub("", text)
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice coefficient of the character bigrams of two strings (1.0: identical)."""
+    if a == b:
+        return 1.0
+    return _Grams.of(a).similarity(_Grams.of(b))
+
+
+@dataclass(frozen=True)
+class _Grams:
+    """The character bigrams of a clause, counted once for many comparisons."""
+
+    counts: Counter[str]
+    total: int
+
+    @classmethod
+    def of(cls, text: str) -> _Grams:
+        counts = Counter(text[i : i + 2] for i in range(len(text) - 1))
+        return cls(counts, max(len(text) - 1, 0))
+
+    def similarity(self, other: _Grams) -> float:
+        if not self.total or not other.total:
+            return 0.0
+        shared = sum((self.counts & other.counts).values())
+        return 2 * shared / (self.total + other.total)
+
+    def could_reach(self, other: _Grams, threshold: float) -> bool:
+        # Dice is at most 2·min/sum of the two sizes: skip counting when even that is too low.
+        return 2 * min(self.total, other.total) / max(self.total + other.total, 1) >= threshold
+
+
+def draft_violation(
+    doc: Document, rule: DraftCheckRule, category: DraftCheckCategory, span: Span
+) -> Violation:
+    """A violation of a draft check at a span of `doc.norm`; {found} names the matched text."""
+    found = doc.norm[span.start : span.end]
+    original = doc.original_span(span.start, span.end)
+    return Violation(
+        category=category,
+        rule_id=rule.id,
+        severity=rule.severity,
+        start=original.start,
+        end=original.end,
+        match=doc.original[original.start : original.end],
+        message=rule.message.replace("{found}", found),
+        suggestion=rule.suggestion.replace("{found}", found),
+        source=str(rule.source),
+    )
+
+
+class LeakedInstructionGuard:
+    """Flags prompt or rule text (不得…, JSON, 示例, section names, instruction clauses) in the reply."""
+
+    category: DraftCheckCategory = "model_artifact"
+
+    def __init__(self, rule: LeakDraftCheck, instruction_clauses: Sequence[str] = ()) -> None:
+        self._rule = rule
+        self._pattern = re.compile("|".join(f"(?:{normalize_pattern(p)})" for p in rule.patterns))
+        self._instructions = [c for c in map(comparable, instruction_clauses) if len(c) >= rule.min_chars]
+
+    def check(self, ctx: CheckContext) -> list[Violation]:
+        """Every leaked instruction phrase or clause outside quotation marks."""
+        spans = [Span(m.start(), m.end()) for m in self._pattern.finditer(ctx.doc.norm)]
+        spans += [c for c in clauses(ctx.doc.norm) if self._copies_instruction(ctx.doc.norm[c.start : c.end])]
+        found = []
+        for span in sorted(set(spans)):
+            if span.end > span.start and not _in_quotes(ctx.doc, span):
+                found.append(draft_violation(ctx.doc, self._rule, self.category, span))
+        return found
+
+    def _copies_instruction(self, clause: str) -> bool:
+        text = comparable(clause)
+        return any(i in text or (len(text) >= self._rule.min_chars and text in i) for i in self._instructions)
+
+
+class RepeatedSentenceGuard:
+    """Flags a clause that repeats (nearly word for word) an earlier clause of the reply."""
+
+    category: DraftCheckCategory = "model_artifact"
+
+    def __init__(self, rule: SimilarityDraftCheck) -> None:
+        self._rule = rule
+
+    def check(self, ctx: CheckContext) -> list[Violation]:
+        """The later clause of every near-identical pair."""
+        seen: list[_Grams] = []
+        found = []
+        for span in clauses(ctx.doc.norm):
+            text = comparable(ctx.doc.norm[span.start : span.end])
+            if len(text) < self._rule.min_chars:
+                continue
+            grams = _Grams.of(text)
+            if _close_to_any(grams, seen, self._rule.similarity):
+                found.append(draft_violation(ctx.doc, self._rule, self.category, span))
+            else:
+                seen.append(grams)
+        return found
+
+
+class CopiedExampleGuard:
+    """Flags a clause copied from the prompt's worked example (which is about another customer)."""
+
+    category: DraftCheckCategory = "model_artifact"
+
+    def __init__(self, rule: SimilarityDraftCheck, example_clauses: Sequence[str]) -> None:
+        self._rule = rule
+        self._examples = [_Grams.of(c) for c in map(comparable, example_clauses) if len(c) >= rule.min_chars]
+
+    def check(self, ctx: CheckContext) -> list[Violation]:
+        """Clauses of the reply that match an example-only clause."""
+        found = []
+        for span in clauses(ctx.doc.norm):
+            text = comparable(ctx.doc.norm[span.start : span.end])
+            if len(text) < self._rule.min_chars:
+                continue
+            if _close_to_any(_Grams.of(text), self._examples, self._rule.similarity):
+                found.append(draft_violation(ctx.doc, self._rule, self.category, span))
+        return found
+
+
+class EchoedPromiseGuard:
+    """Flags an unkeepable promise the reply repeats from the customer's own demand.
+
+    The phrase guards skip words echoed from the customer (an agent may quote them), but a
+    draft that says back "直接承诺全额退款" reads as the promise itself.
+    """
+
+    category: DraftCheckCategory = "model_artifact"
+
+    def __init__(self, policy: Policy, rule: DraftCheckRule) -> None:
+        self._rule = rule
+        self._matcher = PhraseMatcher("unkeepable_promise", policy.unkeepable_promise.phrases)
+
+    def check(self, ctx: CheckContext) -> list[Violation]:
+        """Promise phrases that only escaped the promise guard by echoing the customer."""
+        if not ctx.doc.customer:
+            return []
+        alone = Document(original=ctx.doc.original, norm=ctx.doc.norm, offsets=ctx.doc.offsets)
+        found = []
+        for hit in self._matcher.find(alone, ctx.channel, ctx.scenario):
+            span = _norm_span(ctx.doc, hit)
+            if span is not None and ctx.doc.is_quoted(*span) and not _in_quotes(ctx.doc, span):
+                found.append(draft_violation(ctx.doc, self._rule, self.category, span))
+        return found
+
+
+def _close_to_any(grams: _Grams, others: Sequence[_Grams], threshold: float) -> bool:
+    return any(grams.could_reach(o, threshold) and grams.similarity(o) >= threshold for o in others)
+
+
+def _in_quotes(doc: Document, span: Span) -> bool:
+    """True when the span lies inside quotation marks or reported speech."""
+    return any(q.start <= span.start and span.end <= q.end for q in doc.quoted)
+
+
+def _norm_span(doc: Document, violation: Violation) -> Span | None:
+    """The span of `doc.norm` a violation (in original offsets) came from."""
+    if doc.offsets is None:
+        return Span(violation.start, violation.end)
+    try:
+        start = doc.offsets.index(violation.start)
+        end = doc.offsets.index(violation.end - 1) + 1
+    except ValueError:
+        return None
+    return Span(start, end)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    policy: Policy
+    guards: tuple[Guard, ...]
+
+
+_compiled: dict[int, _Compiled] = {}
+_leak_guards: dict[tuple[int, tuple[str, ...]], LeakedInstructionGuard] = {}
+_CACHE_SIZE = 8
+
+
+def draft_guards(
+    policy: Policy, *, example_clauses: Sequence[str] = (), instruction_clauses: Sequence[str] = ()
+) -> list[Guard]:
+    """The model-artifact guards of a policy (none when it has no [draft_checks]).
+
+    `example_clauses`: the prompt's worked example (about another customer); `instruction_clauses`:
+    the prompt's instructions and the findings' messages, which must not appear in a reply.
+    """
+    checks = policy.draft_checks
+    if checks is None:
+        return []
+    cached = _compiled.get(id(policy))
+    if cached is None or cached.policy is not policy:
+        fixed: tuple[Guard, ...] = (
+            RepeatedSentenceGuard(checks.repeated_sentence),
+            EchoedPromiseGuard(policy, checks.echoed_promise),
+        )
+        if len(_compiled) >= _CACHE_SIZE:
+            _compiled.pop(next(iter(_compiled)))
+        cached = _compiled[id(policy)] = _Compiled(policy, fixed)
+    key = (id(policy), tuple(instruction_clauses))
+    leak = _leak_guards.get(key)
+    if leak is None:
+        if len(_leak_guards) >= _CACHE_SIZE:
+            _leak_guards.pop(next(iter(_leak_guards)))
+        leak = _leak_guards[key] = LeakedInstructionGuard(checks.leaked_instructions, instruction_clauses)
+    guards: list[Guard] = [leak, *cached.guards]
+    if example_clauses:
+        guards.append(CopiedExampleGuard(checks.copied_example, example_clauses))
+    return guards

@@ -1,0 +1,206 @@
+"""The OpenAI-compatible client against a fault-injecting server on 127.0.0.1 (real HTTP)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from draft_helpers import good_reply
+
+from drafting import ChatRequest, Drafter, Message, OpenAIChatClient, Settings, Ticket
+from drafting.client import Completion, ContentDelta
+from drafting.errors import (
+    AuthenticationFailedError,
+    EndpointError,
+    EndpointUnreachableError,
+    ModelNotFoundError,
+    RateLimitedError,
+    RefusalError,
+    RequestRejectedError,
+    ServerFailedError,
+    TruncatedOutputError,
+    UnparseableOutputError,
+)
+from drafting.testing import ChatAnswer, ErrorStatus, FaultServer, Hang, RawBody
+
+REQUEST = ChatRequest((Message("user", "您好"),), schema={"type": "object", "properties": {}})
+
+
+def client_for(server: FaultServer, **changes: object) -> OpenAIChatClient:
+    values: dict[str, object] = {
+        "base_url": server.base_url,
+        "model": "test-model",
+        "api_key": "sk-test",
+        "max_retries": 3,
+        "retry_wait_s": 0.01,
+        "retry_max_wait_s": 0.05,
+        "timeout_s": 5.0,
+        **changes,
+    }
+    return OpenAIChatClient(Settings(**values))  # type: ignore[arg-type]
+
+
+def test_a_normal_answer() -> None:
+    with FaultServer([ChatAnswer("hello", prompt_tokens=7, completion_tokens=3)]) as server:
+        completion = client_for(server).complete(REQUEST)
+    assert completion.content == "hello" and completion.usage.total_tokens == 10
+    body = server.chat_requests[0].body
+    assert body["model"] == "test-model" and body["response_format"]["type"] == "json_schema"
+    headers = {k.lower(): v for k, v in server.chat_requests[0].headers.items()}
+    assert headers["authorization"] == "Bearer sk-test"
+
+
+def test_429_is_retried_honouring_retry_after() -> None:
+    script = [ErrorStatus(429, headers={"Retry-After": "0.4"}), ChatAnswer("ok")]
+    with FaultServer(script) as server:
+        completion = client_for(server, retry_max_wait_s=5.0).complete(REQUEST)
+    first, second = server.chat_requests
+    assert completion.content == "ok" and second.at - first.at >= 0.38
+
+
+def test_500s_are_retried_then_succeed() -> None:
+    with FaultServer([ErrorStatus(500), ErrorStatus(503), ChatAnswer("ok")]) as server:
+        assert client_for(server).complete(REQUEST).content == "ok"
+    assert len(server.chat_requests) == 3
+
+
+def test_one_retry_layer_only() -> None:
+    with FaultServer([ErrorStatus(500)]) as server, pytest.raises(ServerFailedError, match="kept failing"):
+        client_for(server, max_retries=2).complete(REQUEST)
+    assert len(server.chat_requests) == 3  # 1 + 2 retries: the SDK adds none of its own
+
+
+def test_rate_limiting_that_never_ends() -> None:
+    with FaultServer([ErrorStatus(429)]) as server, pytest.raises(RateLimitedError, match="429"):
+        client_for(server, max_retries=1).complete(REQUEST)
+
+
+def test_a_timeout_is_retried_then_reported() -> None:
+    with FaultServer([Hang(2.0)]) as server, pytest.raises(EndpointUnreachableError, match=r"within 0\.3 s"):
+        client_for(server, timeout_s=0.3, max_retries=1).complete(REQUEST)
+    assert len(server.chat_requests) == 2
+
+
+def test_a_timeout_then_an_answer() -> None:
+    with FaultServer([Hang(2.0), ChatAnswer("late but fine")]) as server:
+        assert client_for(server, timeout_s=0.3).complete(REQUEST).content == "late but fine"
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "text"),
+    [
+        (401, AuthenticationFailedError, "HUASHU_API_KEY"),
+        (403, AuthenticationFailedError, "API key"),
+        (404, ModelNotFoundError, "HUASHU_MODEL"),
+        (400, RequestRejectedError, "rejected the request"),
+    ],
+)
+def test_client_errors_are_typed_and_not_retried(status: int, error: type[Exception], text: str) -> None:
+    with FaultServer([ErrorStatus(status, message="nope")]) as server, pytest.raises(error, match=text):
+        client_for(server, structured_mode="json_object").complete(REQUEST)
+    assert len(server.chat_requests) == 1
+
+
+def test_an_unreachable_endpoint() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=1, retry_wait_s=0.01)
+    with pytest.raises(EndpointUnreachableError, match="cannot reach"):
+        OpenAIChatClient(settings).complete(REQUEST)
+
+
+def test_malformed_json_and_truncation_and_refusal() -> None:
+    with (
+        FaultServer([RawBody('{"choices": [')]) as server,
+        pytest.raises(EndpointError, match="not valid JSON"),
+    ):
+        client_for(server).complete(REQUEST)
+    truncated = FaultServer([ChatAnswer('{"soothe": "理', finish_reason="length")])
+    with truncated as server, pytest.raises(TruncatedOutputError, match="cut off"):
+        client_for(server).complete(REQUEST)
+    refused = FaultServer([ChatAnswer("", refusal="I can't help")])
+    with refused as server, pytest.raises(RefusalError, match="I can't help"):
+        client_for(server).complete(REQUEST)
+
+
+def test_auto_mode_downgrades_once_when_the_schema_format_is_rejected() -> None:
+    rejected = ErrorStatus(400, message="response_format type json_schema is not supported")
+    with FaultServer([rejected, rejected, ChatAnswer("ok")]) as server:
+        client = client_for(server)
+        assert client.complete(REQUEST).content == "ok"
+        assert client.complete(REQUEST).content == "ok"
+    formats = [r.body.get("response_format") for r in server.chat_requests]
+    assert formats[0]["type"] == "json_schema"
+    assert formats[1]["type"] == "json_object" and "schema" in formats[1]  # llama.cpp's variant
+    assert formats[2]["type"] == "json_object" and "schema" not in formats[2]
+    assert client.mode == "json_object" and len(formats) == 4
+
+
+def test_a_fixed_mode_is_never_downgraded() -> None:
+    rejected = ErrorStatus(400, message="response_format is not supported")
+    with (
+        FaultServer([rejected]) as server,
+        pytest.raises(RequestRejectedError, match="HUASHU_STRUCTURED_MODE"),
+    ):
+        client_for(server, structured_mode="json_schema").complete(REQUEST)
+
+
+def test_llama_mode_sends_the_schema_with_lengths_and_strict_mode_drops_them() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string", "maxLength": 5}}}
+    request = ChatRequest((Message("user", "x"),), schema=schema)
+    with FaultServer([ChatAnswer("{}")]) as server:
+        client_for(server, structured_mode="json_object_schema").complete(request)
+        client_for(server, structured_mode="json_schema").complete(request)
+    llama, strict = (r.body["response_format"] for r in server.chat_requests)
+    assert llama == {"type": "json_object", "schema": schema}
+    assert "maxLength" not in str(strict)
+
+
+def test_streaming_over_http() -> None:
+    with FaultServer([ChatAnswer("流式的回答内容", completion_tokens=9)]) as server:
+        items = list(client_for(server).stream(REQUEST))
+    assert "".join(i.text for i in items if isinstance(i, ContentDelta)) == "流式的回答内容"
+    final = items[-1]
+    assert (
+        isinstance(final, Completion)
+        and final.content == "流式的回答内容"
+        and final.usage.completion_tokens == 9
+    )
+
+
+def test_streamed_truncation_is_an_error() -> None:
+    truncated = FaultServer([ChatAnswer('{"soothe": "理', finish_reason="length")])
+    with truncated as server, pytest.raises(TruncatedOutputError):
+        list(client_for(server).stream(REQUEST))
+
+
+def test_the_loop_over_http_with_a_garbled_first_answer() -> None:
+    with FaultServer([ChatAnswer("这不是JSON"), ChatAnswer(good_reply())]) as server:
+        draft = Drafter(client_for(server)).draft(Ticket(message="订单没到，怎么回事"))
+    assert draft.passed and len(server.chat_requests) == 2
+
+
+def test_the_loop_over_http_reports_garbage_twice() -> None:
+    with FaultServer([ChatAnswer("这不是JSON")]) as server, pytest.raises(UnparseableOutputError):
+        Drafter(client_for(server)).draft(Ticket(message="订单没到"))
+
+
+def test_retry_waits_are_bounded() -> None:
+    script = [ErrorStatus(429, headers={"Retry-After": "30"}), ChatAnswer("ok")]
+    started = time.monotonic()
+    with FaultServer(script) as server:
+        client_for(server, retry_max_wait_s=0.2).complete(REQUEST)
+    assert time.monotonic() - started < 3
+
+
+def test_the_loop_streams_over_http() -> None:
+    from drafting import DraftFinished, TextDelta
+
+    with FaultServer([ChatAnswer(good_reply())]) as server:
+        events = list(Drafter(client_for(server)).stream_draft(Ticket(message="订单没到，怎么回事")))
+    streamed = "".join(e.text for e in events if isinstance(e, TextDelta))
+    final = events[-1]
+    assert isinstance(final, DraftFinished) and final.draft.passed and streamed == final.draft.text
+    assert server.chat_requests[0].body["stream"] is True
