@@ -75,13 +75,13 @@ def detect_escalation(ticket: Ticket, policy: Policy) -> Escalation:
     threats, repeated = compiled.threats, compiled.repeated
     for text in texts:
         if threats is not None:
-            reasons += [f"threat: “{m.group()}”" for m in threats.finditer(text)]
+            reasons += [f"升级威胁：“{m.group()}”" for m in threats.finditer(text)]
         if repeated is not None:
-            reasons += [f"repeated complaint: “{m.group()}”" for m in repeated.finditer(text)]
+            reasons += [f"重复投诉：“{m.group()}”" for m in repeated.finditer(text)]
     turns = _complaint_turns(texts, policy)
     limit = policy.draft_checks.escalation_repeat_turns if policy.draft_checks else None
     if limit is not None and len(texts) > 1 and turns >= limit:
-        reasons.append(f"repeated complaint: {turns} customer turns complain")
+        reasons.append(f"重复投诉：客户已在 {turns} 条消息里投诉")
     unique = tuple(dict.fromkeys(reasons))
     return Escalation(bool(unique), unique)
 

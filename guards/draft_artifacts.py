@@ -1,8 +1,8 @@
 """model_artifact: flaws of model-written drafts that a person would not write.
 
 Leaked instructions (prompt or rule text copied into the reply), a sentence said twice, the
-prompt's worked example copied where it does not fit, and a promise the customer demanded
-repeated back (which the phrase guards read as an echo of the customer, not a promise).
+prompt's worked example copied where it does not fit, and English words slipped into a
+Chinese reply.
 These checks are added by the drafting engine through `guards.check(..., extra_guards=…)`;
 their patterns, thresholds and messages are the policy's `[draft_checks]`.
 """
@@ -15,8 +15,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from guards.context import CheckContext, Guard
-from guards.phrases import PhraseMatcher
-from guards.policy import DraftCheckCategory, DraftCheckRule, LeakDraftCheck, Policy, SimilarityDraftCheck
+from guards.policy import (
+    DraftCheckCategory,
+    DraftCheckRule,
+    LeakDraftCheck,
+    MixedLanguageDraftCheck,
+    Policy,
+    SimilarityDraftCheck,
+)
 from guards.text import Document, Span, normalize_pattern
 from guards.violation import Violation
 
@@ -160,29 +166,33 @@ class CopiedExampleGuard:
         return found
 
 
-class EchoedPromiseGuard:
-    """Flags an unkeepable promise the reply repeats from the customer's own demand.
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9.@/:_-])[a-z]+(?![A-Za-z0-9.@/:_-])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LETTER = re.compile(r"[A-Za-z]")
 
-    The phrase guards skip words echoed from the customer (an agent may quote them), but a
-    draft that says back "直接承诺全额退款" reads as the promise itself.
-    """
+
+class MixedLanguageGuard:
+    """Flags an English word slipped into a Chinese reply (the small model does this)."""
 
     category: DraftCheckCategory = "model_artifact"
 
-    def __init__(self, policy: Policy, rule: DraftCheckRule) -> None:
+    def __init__(self, rule: MixedLanguageDraftCheck, allowed: Sequence[str]) -> None:
         self._rule = rule
-        self._matcher = PhraseMatcher("unkeepable_promise", policy.unkeepable_promise.phrases)
+        self._allowed = frozenset(word.lower() for word in allowed)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
-        """Promise phrases that only escaped the promise guard by echoing the customer."""
-        if not ctx.doc.customer:
+        """Lowercase Latin words the customer did not use, in a mostly Chinese reply."""
+        norm = ctx.doc.norm
+        chinese, latin = len(_CJK.findall(norm)), len(_LETTER.findall(norm))
+        if not latin or chinese < self._rule.chinese_share * (chinese + latin):
             return []
-        alone = Document(original=ctx.doc.original, norm=ctx.doc.norm, offsets=ctx.doc.offsets)
+        customer = (ctx.doc.customer or "").lower()
         found = []
-        for hit in self._matcher.find(alone, ctx.channel, ctx.scenario):
-            span = _norm_span(ctx.doc, hit)
-            if span is not None and ctx.doc.is_quoted(*span) and not _in_quotes(ctx.doc, span):
-                found.append(draft_violation(ctx.doc, self._rule, self.category, span))
+        for match in _LATIN_WORD.finditer(norm):
+            word = match.group()
+            if len(word) < self._rule.min_letters or word in self._allowed or word in customer:
+                continue
+            found.append(draft_violation(ctx.doc, self._rule, self.category, Span(*match.span())))
         return found
 
 
@@ -231,13 +241,12 @@ def draft_guards(
         return []
     cached = _compiled.get(id(policy))
     if cached is None or cached.policy is not policy:
-        fixed: tuple[Guard, ...] = (
-            RepeatedSentenceGuard(checks.repeated_sentence),
-            EchoedPromiseGuard(policy, checks.echoed_promise),
-        )
+        fixed: list[Guard] = [RepeatedSentenceGuard(checks.repeated_sentence)]
+        if checks.mixed_language is not None:
+            fixed.append(MixedLanguageGuard(checks.mixed_language, policy.tone.allowed_caps))
         if len(_compiled) >= _CACHE_SIZE:
             _compiled.pop(next(iter(_compiled)))
-        cached = _compiled[id(policy)] = _Compiled(policy, fixed)
+        cached = _compiled[id(policy)] = _Compiled(policy, tuple(fixed))
     key = (id(policy), tuple(instruction_clauses))
     leak = _leak_guards.get(key)
     if leak is None:

@@ -63,11 +63,16 @@ def check(
 ) -> GuardReport:
     """Check a reply against the policy; violations are sorted by position in `text`."""
     _validate_arguments(text, scenario, channel, customer)
-    compiled = compile_policy(policy or default_policy())
+    policy = policy or default_policy()
+    compiled = compile_policy(policy)
     ctx = CheckContext(Document.of(text, customer), scenario, channel)
     violations: list[Violation] = []
     for guard in (*compiled.guards, *extra_guards):
         violations.extend(guard.check(ctx))
+    if extra_guards and policy.meta.disable:
+        # Draft-check rules stay in the policy when disabled; their findings are dropped here.
+        disabled = set(policy.meta.disable)
+        violations = [v for v in violations if v.rule_id not in disabled]
     violations.sort(
         key=lambda v: (v.start, v.end, _CATEGORY_ORDER.get(v.category, len(CATEGORIES)), v.rule_id)
     )

@@ -147,6 +147,10 @@ def _disable(data: dict[str, Any], ids: set[str]) -> set[str]:
         if isinstance(rule, dict) and rule.get("id") in ids:
             unknown.discard(rule["id"])
             rule["severity"] = {}
+    # Draft checks stay in the policy; the engine drops their findings (meta.disable).
+    checks = data.get("draft_checks")
+    if isinstance(checks, dict):
+        unknown -= {rule.get("id") for rule in checks.values() if isinstance(rule, dict)}
     return unknown
 
 

@@ -177,7 +177,7 @@ class PhraseMatcher:
         rule = compiled.rule
         if start == end:
             return None
-        if rule.skip_quoted and doc.is_quoted(start, end):
+        if rule.skip_quoted and doc.is_quoted(start, end, echo=rule.skip_echo):
             return None
         if compiled.unless is not None and _cancelled(compiled.unless, doc.norm, start, end):
             return None

@@ -110,6 +110,7 @@ class PhraseRule(Model):
     channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
     scenarios: list[Scenario] = Field(default_factory=lambda: list(SCENARIOS))
     skip_quoted: bool = True
+    skip_echo: bool = True
     note: str = ""
 
 
@@ -336,6 +337,13 @@ class SimilarityDraftCheck(DraftCheckRule):
     min_chars: int = Field(default=6, ge=1)
 
 
+class MixedLanguageDraftCheck(DraftCheckRule):
+    """Foreign words in a Chinese reply: lowercase Latin words of `min_letters` or more."""
+
+    min_letters: int = Field(default=4, ge=2)
+    chinese_share: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
 class FactDraftCheck(DraftCheckRule):
     """Facts a rewrite must keep; numbers, ids and dates are found by code, products by pattern."""
 
@@ -347,8 +355,8 @@ class DraftChecks(Model):
 
     leaked_instructions: LeakDraftCheck
     repeated_sentence: SimilarityDraftCheck
+    mixed_language: MixedLanguageDraftCheck | None = None
     copied_example: SimilarityDraftCheck
-    echoed_promise: DraftCheckRule
     facts_missing: FactDraftCheck
     invented_facts: DraftCheckRule
     added_commitment: DraftCheckRule

@@ -268,3 +268,18 @@ def test_loading_does_not_change_the_default(tmp_path: Path) -> None:
     before = guards.policy_fingerprint(guards.default_policy())
     guards.load_policy(write(tmp_path, META + phrase_rule("fp.dont_know", patterns='["x"]')))
     assert guards.policy_fingerprint(guards.default_policy()) == before
+
+
+def test_disable_switches_off_a_draft_check(tmp_path: Path) -> None:
+    from guards.draft_artifacts import draft_guards
+
+    path = tmp_path / "acme.toml"
+    path.write_text(
+        '[meta]\nname = "acme"\nversion = "1"\ndisable = ["da.repeated_sentence"]\n', encoding="utf-8"
+    )
+    policy = guards.load_policy(path)
+    text = "非常抱歉给您带来不便。非常抱歉给您带来不便。"
+    with_default = guards.check(text, extra_guards=draft_guards(guards.default_policy()))
+    with_company = guards.check(text, extra_guards=draft_guards(policy), policy=policy)
+    assert "da.repeated_sentence" in {v.rule_id for v in with_default.violations}
+    assert "da.repeated_sentence" not in {v.rule_id for v in with_company.violations}

@@ -62,6 +62,8 @@ def findings(case: Case, policy: Policy | None = None) -> list[tuple[str, str, s
 
 
 CLEAN = [
+    pytest.param(Case("审核通过后，我们会马上为您退款。", scenario="after_sales"), id="refund-after-review"),
+    pytest.param(Case("我马上为您查询退款进度。", scenario="after_sales"), id="refund-progress-query"),
     pytest.param(Case(COMPLAINT_003 + COMMITMENT_003, scenario="complaint"), id="003-complaint"),
     pytest.param(Case(INSPECTION_003, scenario="after_sales"), id="003-after-sales-inspection"),
     pytest.param(Case(AFTER_SALES_003, scenario="after_sales"), id="003-after-sales-answer"),
@@ -126,6 +128,22 @@ def test_clean_replies_have_no_findings(case: Case) -> None:
 
 
 FLAGGED = [
+    pytest.param(
+        Case("好的，马上给您退款。", (("up.unconditional_refund", "block", "马上给您退款"),), "after_sales"),
+        id="immediate-refund",
+    ),
+    pytest.param(
+        Case("我们直接退款给您。", (("up.unconditional_refund", "block", "直接退款给您"),), "after_sales"),
+        id="direct-refund",
+    ),
+    pytest.param(
+        Case(
+            "好的，马上到账。",
+            (("up.immediate_outcome", "block", "马上到账"),),
+            customer="我不管，你们必须马上到账，听到没有",
+        ),
+        id="promise-echoed-from-customer-is-the-agents",
+    ),
     # Absolute guarantees and outcomes the agent does not control.
     pytest.param(
         Case("我们保证今天解决。", (("up.absolute_guarantee", "block", "保证今天解决"),), "complaint"),
