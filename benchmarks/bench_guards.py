@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
@@ -145,15 +144,13 @@ def report(rows: list[Row]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark on one core and print the side-by-side table."""
+    """Run the benchmark (single-threaded: one core) and print the side-by-side table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=1.0, help="measuring time per configuration")
     parser.add_argument("--json", help="also write the rows as JSON to this file")
     args = parser.parse_args(argv)
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     rows = run(args.seconds)
     ok = report(rows)
     if args.json:

@@ -1,0 +1,207 @@
+"""`huashu batch rewrite` against a local OpenAI-compatible server: statuses, dedupe, limits, errors."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from batch_helpers import (
+    BAD_TEMPLATE,
+    CLEAN_TEMPLATE,
+    HEADER,
+    huashu,
+    library_rows,
+    read_csv,
+    read_jsonl,
+    read_xlsx,
+    write_csv,
+    write_xlsx,
+)
+
+from drafting.batch.testing import BatchServer, original_text, passing_rewrite
+from drafting.fake import reply_json
+from drafting.testing import ChatAnswer, ErrorStatus, Scripted
+
+PROMISE = reply_json(
+    "complaint", soothe="理解您", apology="抱歉", solution="保证今天解决", commitment="马上到账"
+)
+
+
+def test_rows_with_findings_are_rewritten_and_checked_again(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [*library_rows(3), ["9", "物流", CLEAN_TEMPLATE, "干净"]]
+    source = write_csv(tmp_path / "lib.csv", rows, encoding="gbk")
+    out = tmp_path / "out.csv"
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(out), "--report", str(tmp_path / "r.html")
+    )
+    assert code == 0, err
+    result = read_csv(out, encoding="gb18030")
+    assert [[r[c] for c in HEADER] for r in result] == rows
+    assert [r["huashu_status"] for r in result] == ["rewritten", "rewritten", "rewritten", "clean"]
+    first = result[0]
+    assert "fp.dont_know「不知道」" in first["huashu_findings_before"]
+    assert first["huashu_findings_after"] == "" and first["huashu_attempts"] == "1"
+    assert first["huashu_model"] == "batch-model"
+    assert "1" in first["huashu_rewritten"]  # the fact 第1号 survives the rewrite
+    assert result[3]["huashu_rewritten"] == "" and result[3]["huashu_attempts"] == "0"
+    assert sorted(endpoint.originals()) == sorted(r[2] for r in rows[:3])  # clean rows need no model
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<span class="del hit">不知道</span>' in html and 'class="ins"' in html
+    assert "<code>fp.dont_know</code>" in html and "投诉 (complaint)" in html
+
+
+def test_identical_templates_are_rewritten_once(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [[str(i), "投诉", BAD_TEMPLATE, ""] for i in range(1, 7)] + [["7", "咨询", BAD_TEMPLATE, ""]]
+    source = write_csv(tmp_path / "lib.csv", rows)
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.csv"), "--concurrency", "4"
+    )
+    assert code == 0, err
+    assert [r["huashu_status"] for r in read_csv(tmp_path / "o.csv")] == ["rewritten"] * 7
+    assert len(endpoint.requests) == 2  # one per (text, scenario): 投诉 and 咨询
+
+
+def test_all_rewrites_clean_rows_too(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_xlsx(tmp_path / "lib.xlsx", [[1, "物流", CLEAN_TEMPLATE, None]])
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.xlsx"), "--all")
+    assert code == 0, err
+    (row,) = read_xlsx(tmp_path / "o.xlsx")
+    assert row["huashu_status"] == "rewritten" and row["huashu_rewritten"]
+    assert len(endpoint.requests) == 1
+
+
+def answer_by_text(answers: dict[str, Scripted]) -> Any:
+    """A responder that fails chosen originals and rewrites the others properly."""
+
+    def respond(body: dict[str, Any]) -> Scripted:
+        return answers.get(original_text(body) or "", passing_rewrite(body))
+
+    return respond
+
+
+def test_a_rewrite_that_keeps_violating_is_never_reported_clean(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint.responder = answer_by_text({f"{BAD_TEMPLATE}，第2号": ChatAnswer(PROMISE)})
+    source = write_csv(tmp_path / "lib.csv", library_rows(3))
+    code, _, _ = huashu(capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.jsonl"))
+    assert code == 1
+    result = read_jsonl(tmp_path / "o.jsonl")
+    assert [r["huashu_status"] for r in result] == ["rewritten", "still_violates", "rewritten"]
+    assert result[1]["huashu_attempts"] == 3
+    assert "up.absolute_guarantee「保证今天解决」" in result[1]["huashu_findings_after"]
+    assert len(endpoint.requests) == 1 + 3 + 1
+
+
+def test_a_failing_row_is_an_error_row_and_the_run_goes_on(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = ErrorStatus(500, "boom", headers={"Retry-After": "0"})
+    endpoint.responder = answer_by_text({f"{BAD_TEMPLATE}，第1号": broken})
+    source = write_csv(tmp_path / "lib.csv", library_rows(2))
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.csv"))
+    assert code == 1
+    result = read_csv(tmp_path / "o.csv")
+    assert [r["huashu_status"] for r in result] == ["error", "rewritten"]
+    assert "kept failing (500: " in result[0]["huashu_error"] and "boom" in result[0]["huashu_error"]
+    assert "1 error" in err
+
+
+def test_a_rejected_key_stops_the_run_without_output(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint.responder = lambda body: ErrorStatus(401, "bad key")
+    source = write_csv(tmp_path / "lib.csv", library_rows(20))
+    out = tmp_path / "o.csv"
+    out.write_text("the previous output\n", encoding="utf-8")
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out))
+    assert code == 4
+    assert err.strip().splitlines() == [
+        f"huashu: error: the endpoint {endpoint.base_url} rejected the API key (401) (check HUASHU_API_KEY)"
+    ]
+    assert out.read_text(encoding="utf-8") == "the previous output\n"  # untouched: output is atomic
+    assert not list(tmp_path.glob(".o.csv*"))  # no temporary file left behind
+    assert len(endpoint.requests) < 20
+
+
+def test_requests_per_minute_are_respected(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(8))
+    code, _, err = huashu(
+        capsys,
+        "batch",
+        "rewrite",
+        str(source),
+        "-o",
+        str(tmp_path / "o.csv"),
+        "--rpm",
+        "600",
+        "--concurrency",
+        "8",
+    )
+    assert code == 0, err
+    times = sorted(r.at for r in endpoint.requests)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # 600 per minute: one every 100 ms (the server sees arrivals, which jitter by a few ms);
+    # without the limit all 8 would arrive within a few milliseconds of each other
+    jitter = 0.04
+    assert len(times) == 8
+    assert min(gaps) >= 0.1 - jitter, gaps
+    assert times[-1] - times[0] >= 0.7 - jitter
+
+
+def test_tokens_per_minute_are_respected(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(4))
+    # each request is estimated at its prompt characters + max_tokens (1024): about 2,400 tokens
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.csv"), "--tpm", "600000"
+    )
+    assert code == 0, err
+    times = sorted(r.at for r in endpoint.requests)
+    estimate = sum(len(m["content"]) for m in endpoint.requests[0].body["messages"]) + 1024
+    assert times[-1] - times[0] >= 3 * estimate * 60 / 600000 * 0.9
+
+
+def test_unknown_tone_and_same_input_output_fail_before_any_request(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(1))
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.csv"), "--tone", "火星"
+    )
+    assert code == 2 and "unknown tone '火星'" in err
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(source))
+    assert code == 2 and "must not be the input file" in err
+    assert endpoint.requests == []
+
+
+def test_an_endpoint_that_keeps_failing_stops_the_run_and_keeps_finished_rows(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fine = {f"{BAD_TEMPLATE}，第{i}号" for i in (1, 2)}
+
+    def respond(body: dict[str, Any]) -> Scripted:
+        ok = original_text(body) in fine
+        return passing_rewrite(body) if ok else ErrorStatus(503, "down", headers={"Retry-After": "0"})
+
+    endpoint.responder = respond
+    source = write_csv(tmp_path / "lib.csv", library_rows(60))
+    out = tmp_path / "o.csv"
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--concurrency", "2")
+    assert code == 4
+    assert "failed for 7 rows in a row" in err and "--resume" in err
+    assert not out.exists()
+    saved = (tmp_path / "o.csv.checkpoint.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(saved) == 2  # the two rows that did finish are kept for --resume
+    assert len(endpoint.requests) < 60 * 2  # it stopped long before trying every row
