@@ -52,7 +52,7 @@ __all__ = [
 
 # In "auto" mode a request the endpoint rejects for its response_format is sent again once
 # in the next weaker mode: strict JSON schema → llama.cpp's json_object+schema → JSON mode → none.
-_WEAKER: dict[StructuredMode, StructuredMode] = {
+WEAKER_MODE: dict[StructuredMode, StructuredMode] = {
     "auto": "json_object_schema",
     "json_object_schema": "json_object",
     "json_object": "none",
@@ -60,7 +60,7 @@ _WEAKER: dict[StructuredMode, StructuredMode] = {
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema")
 
 
-class _WaitRetryAfter(wait_base):
+class WaitRetryAfter(wait_base):
     """Wait as the server asks (Retry-After), else exponential backoff with full jitter."""
 
     def __init__(self, base_s: float, max_s: float) -> None:
@@ -184,13 +184,13 @@ class OpenAIChatClient:
             try:
                 return self._with_retries(lambda: self._send(request, stream=stream))
             except openai.BadRequestError as exc:
-                weaker = _WEAKER.get(self.mode) if self.settings.structured_mode == "auto" else None
-                if weaker is None or not _mentions_format(exc):
+                weaker = WEAKER_MODE.get(self.mode) if self.settings.structured_mode == "auto" else None
+                if weaker is None or not mentions_response_format(exc):
                     raise self._typed(exc) from None
                 self.mode = weaker
             except openai.UnprocessableEntityError as exc:
-                weaker = _WEAKER.get(self.mode) if self.settings.structured_mode == "auto" else None
-                if weaker is None or not _mentions_format(exc):
+                weaker = WEAKER_MODE.get(self.mode) if self.settings.structured_mode == "auto" else None
+                if weaker is None or not mentions_response_format(exc):
                     raise self._typed(exc) from None
                 self.mode = weaker
             except openai.OpenAIError as exc:
@@ -204,7 +204,7 @@ class OpenAIChatClient:
     def _with_retries(self, send: Callable[[], Any]) -> Any:
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
-            wait=_WaitRetryAfter(self.settings.retry_wait_s, self.settings.retry_max_wait_s),
+            wait=WaitRetryAfter(self.settings.retry_wait_s, self.settings.retry_max_wait_s),
             stop=stop_after_attempt(self.settings.max_retries + 1),
             reraise=True,
         )
@@ -225,7 +225,7 @@ class OpenAIChatClient:
         """The response_format for the current mode (llama.cpp's variant goes in extra_body)."""
         if request.schema is None:
             return {}
-        return _FORMATS[self.mode](request.schema, request.schema_name)
+        return RESPONSE_FORMATS[self.mode](request.schema, request.schema_name)
 
     def _typed(self, exc: openai.OpenAIError) -> HuashuError:
         return typed_error(exc, self.settings.base_url or "", self._model, self.settings.timeout_s)
@@ -257,7 +257,8 @@ def _no_format(schema: dict[str, Any], name: str) -> dict[str, Any]:
     return {}
 
 
-_FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+# The response_format sent for each structured-output mode.
+RESPONSE_FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "auto": _strict_schema,
     "json_schema": _strict_schema,
     "json_object_schema": _llama_schema,
@@ -266,7 +267,8 @@ _FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str, Any]]] 
 }
 
 
-def _mentions_format(exc: openai.APIStatusError) -> bool:
+def mentions_response_format(exc: openai.APIStatusError) -> bool:
+    """True when an endpoint's error is about the response_format it was sent."""
     text = f"{exc.message} {json.dumps(exc.body, ensure_ascii=False) if exc.body is not None else ''}".lower()
     return any(word in text for word in _FORMAT_WORDS)
 

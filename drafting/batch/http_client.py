@@ -26,16 +26,16 @@ import openai
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from drafting.client import (
-    _FORMATS,
-    _WEAKER,
+    RESPONSE_FORMATS,
+    WEAKER_MODE,
     ChatRequest,
     Completion,
     ContentDelta,
     StreamItem,
-    _mentions_format,
-    _WaitRetryAfter,
+    WaitRetryAfter,
     check_completion,
     is_transient,
+    mentions_response_format,
     typed_error,
 )
 from drafting.errors import EndpointError
@@ -90,7 +90,7 @@ def request_body(
         "temperature": request.temperature if request.temperature is not None else settings.temperature,
     }
     if request.schema is not None:
-        arguments = _FORMATS[mode](request.schema, request.schema_name)
+        arguments = RESPONSE_FORMATS[mode](request.schema, request.schema_name)
         body.update(arguments.get("extra_body", {}))
         body.update({k: v for k, v in arguments.items() if k != "extra_body"})
     return body
@@ -141,7 +141,7 @@ class BatchChatClient:
         # One Retrying for every thread: tenacity keeps its per-call state thread-local.
         self._retrying = Retrying(
             retry=retry_if_exception(is_transient),
-            wait=_WaitRetryAfter(settings.retry_wait_s, settings.retry_max_wait_s),
+            wait=WaitRetryAfter(settings.retry_wait_s, settings.retry_max_wait_s),
             stop=stop_after_attempt(settings.max_retries + 1),
             reraise=True,
         )
@@ -191,8 +191,8 @@ class BatchChatClient:
                     lambda: self._post(request_body(request, self._model, self.mode, self.settings))
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                weaker = _WEAKER.get(self.mode) if self.settings.structured_mode == "auto" else None
-                if weaker is None or not _mentions_format(exc):
+                weaker = WEAKER_MODE.get(self.mode) if self.settings.structured_mode == "auto" else None
+                if weaker is None or not mentions_response_format(exc):
                     raise self._typed(exc) from None
                 self.mode = weaker
             except openai.OpenAIError as exc:
