@@ -31,6 +31,23 @@ def reply_json(scenario: str | None = None, **sections: str) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+PASSING_COMPLAINT_SECTIONS = {
+    "greeting": "张先生，您好",
+    "soothe": "非常理解您的感受，请您别着急",
+    "apology": "非常抱歉给您带来了不好的体验",
+    "details_request": "为了更好地帮您解决问题，能否提供一下您的订单号或联系方式？",
+    "solution": "我已经将您反映的情况记录下来，会安排专人为您核实处理",
+    "commitment": "我们将在2个工作日内联系您反馈处理进展",
+    "closing": "请问还有其他可以帮到您的吗？",
+}
+"""A complaint reply that passes every guard of the default policy (online channel)."""
+
+
+def passing_reply_json(scenario: str | None = "complaint", **changes: str) -> str:
+    """The passing complaint reply as model JSON, with some sections changed."""
+    return reply_json(scenario, **{**PASSING_COMPLAINT_SECTIONS, **changes})
+
+
 class FakeChatClient:
     """A ChatClient that answers from a script and records every request it got."""
 

@@ -40,7 +40,8 @@ def _json_object(content: str) -> dict[str, Any]:
     if start < 0 or end < start:
         raise ReplyParseError("no JSON object in the answer")
     try:
-        data = json.loads(text[start : end + 1])
+        # strict=False: small models put raw newlines/tabs inside strings; the meaning is clear
+        data = json.loads(text[start : end + 1], strict=False)
     except json.JSONDecodeError as exc:
         raise ReplyParseError(f"invalid JSON: {exc.msg} at character {exc.pos}") from None
     if not isinstance(data, dict):

@@ -33,6 +33,8 @@ _parse_regex: Callable[[str], Any] = importlib.import_module("re._parser").parse
 # on a small local model).
 _ADVICE_PHRASES_PER_RULE = 1
 _SPEAKERS = {"customer": "客户", "agent": "客服"}
+MAX_FEEDBACK_FINDINGS = 8
+"""At most this many distinct findings are listed in a re-ask."""
 
 
 @functools.cache
@@ -217,7 +219,7 @@ class Prompts:
         dummy = "⟨⟩"
         texts = [
             self.system.split("推荐说法")[0],
-            render("feedback.j2", findings=[]),
+            render("feedback.j2", findings=[], more=0),
             render("parse_retry.j2", error=""),
         ]
         rewrite = render(
@@ -281,7 +283,10 @@ class Prompts:
 
     def feedback(self, violations: Sequence[Violation]) -> str:
         """The re-ask after a draft with blocking findings: each finding with its fix."""
-        return render("feedback.j2", findings=[v for v in violations if v.blocking])
+        unique = list({(v.rule_id, v.match): v for v in violations if v.blocking}.values())
+        # a small model repeating itself yields dozens of findings; the first few fit its context
+        shown = unique[:MAX_FEEDBACK_FINDINGS]
+        return render("feedback.j2", findings=shown, more=len(unique) - len(shown))
 
     def parse_retry(self, error: str) -> str:
         """The re-ask after an answer that was not the JSON asked for."""

@@ -188,7 +188,7 @@ def test_start_status_reuse_and_stop(cache: Path, fake_program: list[str], gguf:
     assert served["id"] == "tiny-model"
     assert served["argv"] == [
         "--model", str(gguf), "--host", "127.0.0.1", "--port", port,
-        "--n_threads", "1", "--n_ctx", "4096", "--model_alias", "tiny-model",
+        "--n_threads", "1", "--n_ctx", "8192", "--model_alias", "tiny-model",
     ]  # fmt: skip
     assert server_status() == endpoint
 

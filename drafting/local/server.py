@@ -25,7 +25,7 @@ from drafting.local.settings import local_setting
 from drafting.local.weights import StatusCallback
 
 HOST = "127.0.0.1"
-CONTEXT_TOKENS = 4096
+CONTEXT_TOKENS = 8192  # three attempts with feedback can pass 4096 tokens
 DEFAULT_STARTUP_TIMEOUT = 120.0
 STRUCTURED_MODE = "json_object_schema"
 _POLL_SECONDS = 0.2

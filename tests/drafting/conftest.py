@@ -1,9 +1,10 @@
 """Shared fixtures of the drafting tests: scripted replies, and cassettes of the real local model.
 
 Cassettes are recorded from a real model, never written by hand. To re-record (about a
-minute per cassette on 2 cores), start the local llama.cpp server and run:
+minute per cassette on 2 cores), start the local model (`huashu model start` prints its
+endpoint) and run:
 
-    HUASHU_RECORD=1 HUASHU_RECORD_BASE_URL=http://127.0.0.1:8765/v1 \\
+    HUASHU_RECORD=1 HUASHU_RECORD_BASE_URL=http://127.0.0.1:PORT/v1 \\
         .venv/bin/pytest tests/drafting/test_draft_cassettes.py
 
 Without HUASHU_RECORD the cassettes are replayed (record_mode none): a request that is not in

@@ -92,6 +92,7 @@ def test_keywords_pick_the_scenario_when_the_model_gives_none() -> None:
         (Ticket(message="再不处理我就打12315投诉你们"), "12315"),
         (Ticket(message="我已经第三次投诉了，还是没人管"), "重复投诉"),
         (Ticket(message="问了三次了，到现在也没人理我"), "重复投诉"),
+        (Ticket(message="又断了！昨天报修过一次，今天还是用不了"), "重复投诉"),
         (
             Ticket(message="你们的态度太差了", history=[Turn(role="customer", text="我要投诉你们的服务")]),
             "2 条消息",

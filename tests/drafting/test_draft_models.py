@@ -70,6 +70,12 @@ def test_parse_reply_tolerates_fences_and_unknown_scenarios() -> None:
     assert isinstance(parse_reply(reply_json("complaint", soothe="x")), ModelReply)
 
 
+def test_parse_reply_accepts_raw_newlines_inside_strings() -> None:
+    # seen from the local model: a literal line break inside a section string
+    reply = parse_reply('{"scenario": "complaint", "soothe": "理解您\n的心情", "closing": "再见"}')
+    assert reply.soothe == "理解您\n的心情"
+
+
 @pytest.mark.parametrize(
     ("content", "error"),
     [

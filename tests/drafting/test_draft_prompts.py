@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jinja2
 import pytest
 
 import guards
 from drafting import Ticket
-from drafting.prompting import Prompts, phrase_advice, regex_sample, render, reply_schema
+from drafting.prompting import (
+    MAX_FEEDBACK_FINDINGS,
+    Prompts,
+    phrase_advice,
+    regex_sample,
+    render,
+    reply_schema,
+)
 from drafting.tones import get_tone, tone_names
 from guards.draft_artifacts import draft_guards
 
@@ -81,6 +90,19 @@ def test_feedback_names_span_message_and_fix() -> None:
     feedback = Prompts(POLICY).feedback(report.violations)
     assert "“不知道”" in feedback and "我为您查询一下" in feedback
     assert all(v.message in feedback for v in report.blocking)
+
+
+def test_feedback_lists_each_finding_once_and_caps_the_list() -> None:
+    repeated = guards.check("我不知道。我不知道。我不知道。", scenario="consult").blocking
+    assert len(repeated) == 3
+    assert Prompts(POLICY).feedback(repeated).count("“不知道”") == 1
+
+    many = "".join(f"第{n}件我不知道。" for n in range(MAX_FEEDBACK_FINDINGS + 3))
+    found = guards.check(many, scenario="consult").blocking
+    distinct = [replace(v, match=f"{v.match}{n}") for n, v in enumerate(found)]
+    feedback = Prompts(POLICY).feedback(distinct)
+    assert feedback.count("- “不知道") == MAX_FEEDBACK_FINDINGS
+    assert "另有3处同类问题" in feedback
 
 
 @pytest.mark.parametrize(
