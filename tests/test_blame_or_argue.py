@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
+from guard_cases import Case, category_findings
 
 import guards
-from guards.policy import Channel, Scenario
 
 CATEGORY = "blame_or_argue"
 ZWSP = "\u200b"
 
 
-class Case(NamedTuple):
-    """A reply, its context, and the (rule_id, matched original text) findings expected."""
-
-    text: str
-    expected: tuple[tuple[str, str], ...] = ()
-    channel: Channel = "online"
-    scenario: Scenario | None = None
-    customer: str | None = None
-
-
 def findings(case: Case) -> list[tuple[str, str]]:
-    """This category's findings for `case`, checking that every span indexes the original."""
-    report = guards.check(case.text, scenario=case.scenario, channel=case.channel, customer=case.customer)
-    found = [v for v in report.violations if v.category == CATEGORY]
-    for violation in found:
-        assert case.text[violation.start : violation.end] == violation.match
-    return sorted((v.rule_id, v.match) for v in found)
+    """This category's findings for `case`."""
+    return category_findings(case, CATEGORY)
 
 
 FLAGGED = [
