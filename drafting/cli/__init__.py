@@ -23,9 +23,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from drafting.cli import batch_cmd, check_cmd, draft_cmd, model_cmd, policy_cmd, rewrite_cmd
+    from drafting.cli import (
+        batch_cmd,
+        check_cmd,
+        draft_cmd,
+        eval_cmd,
+        model_cmd,
+        policy_cmd,
+        rewrite_cmd,
+    )
 
-    for module in (check_cmd, policy_cmd, model_cmd, draft_cmd, rewrite_cmd, batch_cmd):
+    commands = (check_cmd, policy_cmd, model_cmd, draft_cmd, rewrite_cmd, batch_cmd, eval_cmd)
+    for module in commands:
         module.register(cli)
 
 

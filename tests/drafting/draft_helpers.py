@@ -8,11 +8,11 @@ from pathlib import Path
 import vcr
 
 from drafting.fake import passing_reply_json
+from evals.cassettes import SECRET_HEADERS
 
 CASSETTES = Path(__file__).parent / "cassettes"
 RECORD_BASE_URL = os.environ.get("HUASHU_RECORD_BASE_URL", "http://127.0.0.1:8765/v1")
 RECORD_MODEL = os.environ.get("HUASHU_RECORD_MODEL", "qwen2.5-coder-1.5b")
-SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project"]
 good_reply = passing_reply_json
 """A complaint reply that passes every guard, with some sections changed."""
 
