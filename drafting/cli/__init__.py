@@ -28,12 +28,24 @@ def _register() -> None:
         check_cmd,
         draft_cmd,
         eval_cmd,
+        feedback_cmd,
         model_cmd,
         policy_cmd,
         rewrite_cmd,
+        ui_cmd,
     )
 
-    commands = (check_cmd, policy_cmd, model_cmd, draft_cmd, rewrite_cmd, batch_cmd, eval_cmd)
+    commands = (
+        check_cmd,
+        policy_cmd,
+        model_cmd,
+        draft_cmd,
+        rewrite_cmd,
+        batch_cmd,
+        eval_cmd,
+        ui_cmd,
+        feedback_cmd,
+    )
     for module in commands:
         module.register(cli)
 

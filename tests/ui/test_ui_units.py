@@ -1,0 +1,131 @@
+"""The agent page's plain-Python parts: highlighting, workspace, history, inputs, friendly errors."""
+
+from __future__ import annotations
+
+import pytest
+from ui_helpers import BAD_REPLY, CUSTOMER, GOOD_REPLY
+
+import guards
+from drafting.engine import Drafter
+from drafting.errors import EndpointUnreachableError, InputError, TruncatedOutputError
+from drafting.fake import FakeChatClient
+from drafting.models import Reply, Ticket
+from drafting.ui.errors import friendly
+from drafting.ui.highlight import reply_html, section_labels
+from drafting.ui.inputs import parse_facts, parse_history
+from drafting.ui.state import (
+    DraftRequest,
+    RewriteRequest,
+    Workspace,
+    attempt_history,
+    can_apply,
+    replaceable_rule_ids,
+)
+from guards import PolicyError, Violation, default_policy
+
+
+def _violation(start: int, end: int, severity: str = "block", rule_id: str = "x.rule") -> Violation:
+    return Violation("tone", rule_id, severity, start, end, "", f"message {rule_id}", "fix", "doc: “line”")
+
+
+def _workspace(script: list[str]) -> Workspace:
+    request = DraftRequest(Ticket(message=CUSTOMER, scenario="complaint"))
+    draft = Drafter(FakeChatClient(script)).draft(request.ticket)
+    return Workspace.start(request, draft, default_policy())
+
+
+def test_reply_html_escapes_text_and_numbers_findings_in_order() -> None:
+    text = "<b>您好</b>，这是规定"
+    html = reply_html(text, [_violation(3, 5, "warn", "a"), _violation(10, 14, "block", "b")])
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    assert html.index("[1]") < html.index("[2]")
+    assert ">您好</mark>" in html and ">这是规定</mark>" in html
+    assert 'title="message b"' in html
+
+
+def test_overlapping_findings_split_marks_and_a_missing_part_gets_a_marker() -> None:
+    text = "我们保证今天解决"
+    html = reply_html(text, [_violation(2, 6, "warn"), _violation(4, 8, "block"), _violation(8, 8)])
+    assert ">保证</mark>" in html and ">今天</mark>" in html and ">解决</mark>" in html
+    assert "⟨缺 3⟩" in html
+    assert html.count("<mark") == 3
+
+
+def test_sections_are_labelled_and_solution_with_commitment_is_one_part() -> None:
+    reply = Reply(
+        soothe="理解您", apology="抱歉", solution="马上核实", commitment="2个工作日内回复", closing="谢谢"
+    )
+    html = reply_html(reply.text, [], reply.section_spans())
+    labels = section_labels()
+    assert [labels[n] for n in ("soothe", "apology", "solution", "closing")] == [
+        "安抚",
+        "道歉",
+        "方案与时限",
+        "结束语",
+    ]
+    assert html.count('class="huashu-section"') == 4
+    assert "马上核实。2个工作日内回复。" in html
+
+
+def test_rechecking_the_draft_text_gives_the_engines_findings() -> None:
+    workspace = _workspace([BAD_REPLY])
+    again = workspace.checker.check(workspace.draft.text)
+    assert again.violations == workspace.draft.report.violations
+    assert not workspace.update_text(workspace.draft.text)
+
+
+def test_apply_fix_replaces_exactly_the_span_and_refuses_stale_findings() -> None:
+    workspace = _workspace([BAD_REPLY])
+    finding = next(v for v in workspace.report.violations if v.rule_id == "fp.its_the_rule")
+    before = workspace.text
+    after = workspace.apply_fix(finding)
+    assert after == before[: finding.start] + finding.suggestion + before[finding.end :]
+    assert workspace.edited and "fp.its_the_rule" not in {v.rule_id for v in workspace.report.violations}
+    with pytest.raises(ValueError, match="not in the current text"):
+        workspace.apply_fix(finding)
+
+
+def test_only_phrase_findings_with_a_replacement_wording_can_be_applied() -> None:
+    replaceable = replaceable_rule_ids(default_policy())
+    report = guards.check("你好，哈哈，这个我不知道！！我们1小时内给您退款。", scenario="complaint")
+    applicable = {v.rule_id for v in report.violations if can_apply(v, replaceable)}
+    assert "fp.dont_know" in applicable
+    assert not applicable & {"tone.casual_particle", "tone.repeated_punctuation", "ms.apology"}
+    assert not any(r.startswith("up.deadline") for r in applicable)
+
+
+def test_attempt_history_names_what_each_attempt_fixed() -> None:
+    workspace = _workspace([BAD_REPLY, GOOD_REPLY])
+    first, second = attempt_history(workspace.draft.attempts)
+    assert not first.passed and second.passed
+    assert {v.rule_id for v in first.fixed} == {v.rule_id for v in first.violations}
+    assert "fp.dont_know" in {v.rule_id for v in first.fixed}
+    assert second.fixed == []
+
+
+def test_rewrite_recheck_includes_the_fact_guard() -> None:
+    request = RewriteRequest(agent_text="订单202411230001已退款99元", tone="标准")
+    draft = Drafter(FakeChatClient([GOOD_REPLY])).rewrite(request.agent_text, tone="标准")
+    workspace = Workspace.start(request, draft, default_policy())
+    report = workspace.checker.check("您好，已为您处理。")
+    assert "facts_changed" in {v.category for v in report.violations}
+
+
+def test_facts_and_history_inputs() -> None:
+    assert parse_facts("订单号：2024\n商品: 耳机\n\n") == {"订单号": "2024", "商品": "耳机"}
+    assert parse_facts('{"订单号": 2024}') == {"订单号": "2024"}
+    with pytest.raises(InputError, match="第 2 行"):
+        parse_facts("订单号：1\n耳机")
+    turns = parse_history("客户：还没到\n第二行\n客服: 我查一下")
+    assert [(t.role, t.text) for t in turns] == [("customer", "还没到\n第二行"), ("agent", "我查一下")]
+    with pytest.raises(InputError, match="客户："):
+        parse_history("你好")
+
+
+def test_friendly_errors_pick_the_most_specific_message() -> None:
+    assert "连不上" in friendly(EndpointUnreachableError("timed out")).title
+    assert "截断" in friendly(TruncatedOutputError("length")).title
+    assert "规范文件" in friendly(PolicyError("x.toml: bad")).title
+    assert not friendly(InputError("empty")).retry
+    unexpected = friendly(KeyError("boom"))
+    assert unexpected.retry and unexpected.detail == "KeyError: 'boom'"
