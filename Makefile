@@ -24,8 +24,8 @@ $(VENV)/.local-installed: pyproject.toml
 demo: $(VENV)/.local-installed
 	$(BIN)/huashu model start
 	$(BIN)/huashu draft --stream --scenario complaint --address-as 张先生 -f docs/samples/complaint.txt || [ $$? -eq 1 ]
-	$(BIN)/huashu check --scenario complaint -f docs/samples/bad_reply.txt || true
-	$(BIN)/huashu check --jsonl docs/samples/replies.jsonl || true
+	$(BIN)/huashu check --scenario complaint -f docs/samples/bad_reply.txt || [ $$? -eq 1 ]
+	$(BIN)/huashu check --jsonl docs/samples/replies.jsonl || [ $$? -eq 1 ]
 	@echo "The local model keeps running for the next call; stop it with: $(BIN)/huashu model stop"
 
 test: $(VENV)/.dev-installed lint typecheck unit
@@ -43,6 +43,7 @@ unit: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench_guards.py
 	$(BIN)/python benchmarks/bench_draft.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
