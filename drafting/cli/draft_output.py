@@ -102,9 +102,11 @@ def _print_draft(console: Console, draft: Draft, *, reply_shown: bool = False) -
 
 def _verdict(draft: Draft) -> Text:
     tries = counted(len(draft.attempts), "attempt")
+    # llama.cpp's server sends no usage with streamed answers: say so rather than "0 tokens"
+    tokens = f"{draft.usage.total_tokens} tokens" if draft.usage.total_tokens else "tokens not reported"
     context = (
         f"(scenario: {draft.scenario} from {draft.scenario_source}, channel: {draft.channel}, "
-        f"model: {draft.model}, {draft.usage.total_tokens} tokens, {draft.latency_s:.1f} s)"
+        f"model: {draft.model}, {tokens}, {draft.latency_s:.1f} s)"
     )
     if draft.passed:
         return Text.assemble(("✓ passed", "bold green"), f" after {tries} {context}")

@@ -64,9 +64,11 @@ def _verdict(workspace: Workspace) -> None:
     scenario = names["scenarios"].get(draft.scenario, draft.scenario)
     channel = names["channels"].get(draft.channel, draft.channel)
     tone = f" · 语气 {draft.tone}" if draft.tone else ""
+    # llama.cpp's server sends no usage with streamed answers
+    tokens = f"{draft.usage.total_tokens} tokens" if draft.usage.total_tokens else "tokens 未报告"
     st.caption(
         f"{'起草' if draft.kind == 'draft' else '改写'} · 场景 {scenario} · 渠道 {channel}{tone} · "
-        f"模型 {draft.model} · 共 {len(draft.attempts)} 稿 · {draft.usage.total_tokens} tokens · "
+        f"模型 {draft.model} · 共 {len(draft.attempts)} 稿 · {tokens} · "
         f"{draft.latency_s:.1f} 秒"
     )
 

@@ -13,6 +13,7 @@ from draft_helpers import good_reply
 from drafting import Drafter
 from drafting.cli import draft_cmd, main, rewrite_cmd
 from drafting.fake import FakeChatClient
+from drafting.models import Usage
 from drafting.testing import ErrorStatus, FaultServer
 
 
@@ -70,6 +71,21 @@ def test_json_output(fake_model: list[str], capsys: pytest.CaptureFixture[str], 
         and data["scenario_source"] == "given"
     )
     assert data["sections"]["soothe"] and len(data["attempts"]) == 1 and data["violations"] == []
+
+
+@pytest.mark.parametrize(
+    ("usage", "shown"),
+    [(Usage(prompt_tokens=100, completion_tokens=50), "150 tokens"), (Usage(), "tokens not reported")],
+)
+def test_token_count_or_that_the_endpoint_sent_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], usage: Usage, shown: str
+) -> None:
+    def build(**kwargs: Any) -> Drafter:
+        return Drafter(FakeChatClient([good_reply()], usage=usage), max_attempts=1)
+
+    monkeypatch.setattr(draft_cmd, "make_drafter", build)
+    _, out, _ = run(capsys, "draft", "订单没到")
+    assert shown in out and ", 0 tokens" not in out
 
 
 def test_streamed_output(fake_model: list[str], capsys: pytest.CaptureFixture[str]) -> None:
