@@ -116,6 +116,7 @@ class OpenAIChatClient:
         self.settings = settings
         self.mode: StructuredMode = settings.structured_mode
         self._model = settings.model
+        self._retrying = retry_policy(settings)
         self._sdk = openai.OpenAI(
             base_url=settings.base_url,
             api_key=settings.api_key or "sk-no-key-required",
@@ -182,33 +183,17 @@ class OpenAIChatClient:
         """Send the request (retrying transient failures); downgrade the mode once if rejected."""
         while True:
             try:
-                return self._with_retries(lambda: self._send(request, stream=stream))
-            except openai.BadRequestError as exc:
-                weaker = WEAKER_MODE.get(self.mode) if self.settings.structured_mode == "auto" else None
-                if weaker is None or not mentions_response_format(exc):
-                    raise self._typed(exc) from None
-                self.mode = weaker
-            except openai.UnprocessableEntityError as exc:
-                weaker = WEAKER_MODE.get(self.mode) if self.settings.structured_mode == "auto" else None
-                if weaker is None or not mentions_response_format(exc):
-                    raise self._typed(exc) from None
-                self.mode = weaker
+                return self._retrying(lambda: self._send(request, stream=stream))
             except openai.OpenAIError as exc:
-                raise self._typed(exc) from None
+                weaker = weaker_mode(exc, self.mode, self.settings)
+                if weaker is None:
+                    raise self._typed(exc) from None
+                self.mode = weaker
             except ValueError as exc:  # the body was not JSON
                 raise EndpointError(
                     f"the endpoint {self.settings.base_url} sent a response that is not valid JSON ({exc})",
                     hint="check that HUASHU_BASE_URL points at an OpenAI-compatible API (ending in /v1)",
                 ) from None
-
-    def _with_retries(self, send: Callable[[], Any]) -> Any:
-        retrying = Retrying(
-            retry=retry_if_exception(is_transient),
-            wait=WaitRetryAfter(self.settings.retry_wait_s, self.settings.retry_max_wait_s),
-            stop=stop_after_attempt(self.settings.max_retries + 1),
-            reraise=True,
-        )
-        return retrying(send)
 
     def _send(self, request: ChatRequest, *, stream: bool) -> Any:
         extra: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
@@ -265,6 +250,25 @@ RESPONSE_FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str,
     "json_object": _json_mode,
     "none": _no_format,
 }
+
+
+def retry_policy(settings: Settings) -> Retrying:
+    """The one retry layer: transient failures, Retry-After or jittered backoff, max_retries."""
+    return Retrying(
+        retry=retry_if_exception(is_transient),
+        wait=WaitRetryAfter(settings.retry_wait_s, settings.retry_max_wait_s),
+        stop=stop_after_attempt(settings.max_retries + 1),
+        reraise=True,
+    )
+
+
+def weaker_mode(exc: openai.OpenAIError, mode: StructuredMode, settings: Settings) -> StructuredMode | None:
+    """The mode to try next when an endpoint in auto mode rejected the response_format, else None."""
+    if settings.structured_mode != "auto" or not isinstance(
+        exc, openai.BadRequestError | openai.UnprocessableEntityError
+    ):
+        return None
+    return WEAKER_MODE.get(mode) if mentions_response_format(exc) else None
 
 
 def mentions_response_format(exc: openai.APIStatusError) -> bool:

@@ -8,6 +8,7 @@ reuse it for every ticket; ticket-specific text goes into the user message that 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
 import re
@@ -341,3 +342,14 @@ def reply_schema(scenarios: Sequence[Scenario] = SCENARIOS) -> dict[str, Any]:
         "required": list(properties),
         "additionalProperties": False,
     }
+
+
+def prompt_fingerprint(prompts: Prompts) -> str:
+    """A sha256 of the prompts as sent: every template and tone file, the system prompt, the schema."""
+    digest = hashlib.sha256()
+    for entry in sorted(resources.files("prompts").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".j2", ".toml")):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    digest.update(prompts.system.encode())
+    digest.update(json.dumps(reply_schema(), sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()

@@ -13,7 +13,6 @@ engine changed) is a stale cassette, reported with the command that re-records i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from drafting.errors import HuashuError
-from drafting.prompting import Prompts, reply_schema
+from drafting.prompting import Prompts, prompt_fingerprint
 from drafting.settings import StructuredMode
 from guards import Policy
 
@@ -106,15 +105,7 @@ def prompt_version(policy: Policy) -> str:
     The policy's own fingerprint is kept apart (a guard change alone does not change what the
     model is asked; when it changes a re-ask, the replay finds the cassette stale anyway).
     """
-    prompts = Prompts(policy)
-    digest = hashlib.sha256()
-    templates = resources.files("prompts")
-    for entry in sorted(templates.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".j2", ".toml")):
-            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
-    digest.update(prompts.system.encode())
-    digest.update(json.dumps(reply_schema(), sort_keys=True, ensure_ascii=False).encode())
-    return digest.hexdigest()[:12]
+    return prompt_fingerprint(Prompts(policy))[:12]
 
 
 class CaseRecording(BaseModel):

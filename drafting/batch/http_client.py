@@ -17,26 +17,23 @@ import http.client
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 import openai
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from drafting.client import (
     RESPONSE_FORMATS,
-    WEAKER_MODE,
     ChatRequest,
     Completion,
     ContentDelta,
     StreamItem,
-    WaitRetryAfter,
     check_completion,
-    is_transient,
-    mentions_response_format,
+    retry_policy,
     typed_error,
+    weaker_mode,
 )
 from drafting.errors import EndpointError
 from drafting.models import Usage
@@ -139,12 +136,7 @@ class BatchChatClient:
             "Accept": "application/json",
         }
         # One Retrying for every thread: tenacity keeps its per-call state thread-local.
-        self._retrying = Retrying(
-            retry=retry_if_exception(is_transient),
-            wait=WaitRetryAfter(settings.retry_wait_s, settings.retry_max_wait_s),
-            stop=stop_after_attempt(settings.max_retries + 1),
-            reraise=True,
-        )
+        self._retrying = retry_policy(settings)
         self._local = threading.local()
         self._open: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -187,19 +179,14 @@ class BatchChatClient:
     def _call(self, request: ChatRequest) -> Any:
         while True:
             try:
-                return self._with_retries(
+                return self._retrying(
                     lambda: self._post(request_body(request, self._model, self.mode, self.settings))
                 )
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                weaker = WEAKER_MODE.get(self.mode) if self.settings.structured_mode == "auto" else None
-                if weaker is None or not mentions_response_format(exc):
+            except openai.OpenAIError as exc:
+                weaker = weaker_mode(exc, self.mode, self.settings)
+                if weaker is None:
                     raise self._typed(exc) from None
                 self.mode = weaker
-            except openai.OpenAIError as exc:
-                raise self._typed(exc) from None
-
-    def _with_retries(self, send: Callable[[], Any]) -> Any:
-        return self._retrying(send)
 
     def _connection(self) -> http.client.HTTPConnection:
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)

@@ -13,7 +13,6 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from drafting.batch.backends import Backend
@@ -35,11 +34,11 @@ from drafting.batch.rows import (
 from drafting.batch.runner import RewriteOptions, RewriteRunner, RunStats, check_rows
 from drafting.engine import Drafter
 from drafting.errors import InputError
+from drafting.prompting import prompt_fingerprint
 from drafting.tones import Tone
 from guards import Policy, policy_fingerprint
 
 CHECKPOINT_SUFFIX = ".checkpoint.jsonl"
-_PROMPT_FILES = ("system.j2", "rewrite.j2", "feedback.j2", "parse_retry.j2")
 
 
 @dataclass(frozen=True)
@@ -128,10 +127,8 @@ def checkpoint_path(output: Path) -> Path:
 
 
 def prompt_version(drafter: Drafter, tone: Tone) -> str:
-    """A hash of everything the prompts depend on: templates, rendered system prompt, tone, attempts."""
-    digest = hashlib.sha256(drafter.prompts.system.encode("utf-8"))
-    for name in _PROMPT_FILES:
-        digest.update(resources.files("prompts").joinpath(name).read_bytes())
+    """A hash of everything the prompts depend on: the prompts as sent, the tone, the attempts."""
+    digest = hashlib.sha256(prompt_fingerprint(drafter.prompts).encode("ascii"))
     digest.update(tone.model_dump_json().encode("utf-8"))
     digest.update(str(drafter.max_attempts).encode("ascii"))
     return digest.hexdigest()[:16]

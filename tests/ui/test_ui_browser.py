@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_helpers import CUSTOMER
+from ui_helpers import CUSTOMER, OPENING
 
 from drafting.fake import reply_json
 from drafting.testing import ChatAnswer, FaultServer
@@ -42,20 +42,11 @@ CHROMIUM_FLAGS = (
     "--lang=zh-CN",
 )
 FIRST_ATTEMPT = reply_json(
-    scenario="complaint",
-    greeting="张先生，您好",
-    soothe="非常理解您着急的心情",
-    apology="非常抱歉给您带来了不好的体验",
-    details_request="麻烦您说一下物流页面显示的具体情况",
-    solution="这个我不知道，物流的事这是规定",
-    commitment="保证今天解决",
+    scenario="complaint", **OPENING, solution="这个我不知道，物流的事这是规定", commitment="保证今天解决"
 )
 FINAL_ATTEMPT = reply_json(
     scenario="complaint",
-    greeting="张先生，您好",
-    soothe="非常理解您着急的心情",
-    apology="非常抱歉给您带来了不好的体验",
-    details_request="麻烦您说一下物流页面显示的具体情况",
+    **OPENING,
     solution="请您稍等，我马上为您联系物流核实您投诉的包裹",
     commitment="我们将在2个工作日内联系您反馈处理进展",
 )

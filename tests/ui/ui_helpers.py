@@ -23,23 +23,21 @@ APP_FILE = Path(drafting.ui.__file__).with_name("app.py")
 ROOT_APP_FILE = Path(__file__).resolve().parents[2] / "app_streamlit.py"
 CUSTOMER = "订单 202411230001 买的耳机一周了还没到，你们到底怎么回事？"
 THREATENING_CUSTOMER = "耳机坏了第三次来找你们了，再不处理我就投诉到12315！"
+# What every scripted reply to CUSTOMER opens with; the solution and commitment vary.
+OPENING = {
+    "greeting": "张先生，您好",
+    "soothe": "非常理解您着急的心情",
+    "apology": "非常抱歉给您带来了不好的体验",
+    "details_request": "麻烦您说一下物流页面显示的具体情况",
+}
 # The model's first reply: two forbidden phrases and an absolute guarantee.
 BAD_REPLY = reply_json(
-    scenario="complaint",
-    greeting="张先生，您好",
-    soothe="非常理解您着急的心情",
-    apology="非常抱歉给您带来了不好的体验",
-    details_request="麻烦您说一下物流页面显示的具体情况",
-    solution="这个我不知道，这是规定",
-    commitment="保证今天解决",
+    scenario="complaint", **OPENING, solution="这个我不知道，这是规定", commitment="保证今天解决"
 )
 # The reply after feedback: the standards' structure, nothing blocking.
 GOOD_REPLY = reply_json(
     scenario="complaint",
-    greeting="张先生，您好",
-    soothe="非常理解您着急的心情",
-    apology="非常抱歉给您带来了不好的体验",
-    details_request="麻烦您说一下物流页面显示的具体情况",
+    **OPENING,
     solution="我马上为您联系物流核实包裹的位置",
     commitment="我们将在2个工作日内联系您反馈处理进展",
 )
