@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from drafting.chat import ChatClient, ChatRequest, Completion, ContentDelta, Message
-from drafting.engine import AttemptFinished, Drafter, DraftFinished, StreamEvent, TextDelta
+from drafting.engine import AttemptFinished, Drafter, DraftFinished, ReplyChecker, StreamEvent, TextDelta
 from drafting.models import MAX_MESSAGE_CHARS, Attempt, Draft, Reply, Ticket, Turn, Usage
 from drafting.settings import Settings, load_settings
 from drafting.tones import get_tone, tone_names
@@ -52,6 +52,7 @@ __all__ = [
     "Message",
     "OpenAIChatClient",
     "Reply",
+    "ReplyChecker",
     "Settings",
     "StreamEvent",
     "TextDelta",

@@ -67,6 +67,27 @@ StreamEvent = TextDelta | AttemptFinished | DraftFinished
 
 
 @dataclass(frozen=True)
+class ReplyChecker:
+    """The checks the engine judges a job's replies by; `check` runs them on any text (an edit)."""
+
+    policy: Policy
+    channel: Channel
+    customer: str | None
+    extra_guards: tuple[Guard, ...]
+
+    def check(self, text: str, scenario: Scenario | None) -> guards.GuardReport:
+        """The findings of `text` in `scenario`, exactly as the engine finds them in a reply."""
+        return guards.check(
+            text,
+            scenario=scenario,
+            channel=self.channel,
+            customer=self.customer,
+            policy=self.policy,
+            extra_guards=self.extra_guards,
+        )
+
+
+@dataclass(frozen=True)
 class _Job:
     """What a draft or a rewrite asks for, and how its replies are checked."""
 
@@ -146,6 +167,30 @@ class Drafter:
             self._rewrite_job(agent_text, customer, tone, channel, scenario, address_as), stream=True
         )
 
+    def draft_checker(self, ticket: Ticket) -> ReplyChecker:
+        """The checks `draft(ticket)` judges its replies by."""
+        return self._checker(self._draft_job(ticket))
+
+    def rewrite_checker(
+        self,
+        agent_text: str,
+        *,
+        customer: str | None = None,
+        tone: str = "标准",
+        channel: Channel | None = None,
+        scenario: ScenarioChoice = "auto",
+    ) -> ReplyChecker:
+        """The checks `rewrite(agent_text, …)` judges its replies by (the fact guard included)."""
+        return self._checker(self._rewrite_job(agent_text, customer, tone, channel, scenario, None))
+
+    def _checker(self, job: _Job) -> ReplyChecker:
+        model_checks = draft_guards(
+            self.policy,
+            example_clauses=self.prompts.example_clauses,
+            instruction_clauses=self.prompts.instruction_clauses,
+        )
+        return ReplyChecker(self.policy, job.channel, job.customer, (*model_checks, *job.extra_guards))
+
     def _draft_job(self, ticket: Ticket) -> _Job:
         given = None if ticket.scenario == "auto" else ticket.scenario
         likely = keyword_scenario(ticket.customer_texts(), self.policy)
@@ -201,14 +246,7 @@ class Drafter:
         started = time.perf_counter()
         messages = [Message("system", self.prompts.system), Message("user", job.user_message)]
         schema = reply_schema([job.given] if job.given else SCENARIOS)
-        checks = [
-            *draft_guards(
-                self.policy,
-                example_clauses=self.prompts.example_clauses,
-                instruction_clauses=self.prompts.instruction_clauses,
-            ),
-            *job.extra_guards,
-        ]
+        checker = self._checker(job)
         attempts: list[Attempt] = []
         for number in range(1, self.max_attempts + 1):
             attempt_started = time.perf_counter()
@@ -216,14 +254,7 @@ class Drafter:
             request = ChatRequest(tuple(messages), schema, temperature=temperature)
             answer = yield from self._ask(request, number, stream)
             scenario, _ = self._scenario(job, answer.reply.scenario)
-            report = guards.check(
-                answer.reply.text,
-                scenario=scenario,
-                channel=job.channel,
-                customer=job.customer,
-                policy=self.policy,
-                extra_guards=checks,
-            )
+            report = checker.check(answer.reply.text, scenario)
             attempt = Attempt(
                 number=number,
                 reply=answer.reply.to_reply(),

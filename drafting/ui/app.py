@@ -10,7 +10,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from drafting.engine import AttemptFinished, DraftFinished, TextDelta
-from drafting.models import Draft
 from drafting.ui.backend import BACKEND_KEY, Backend, default_backend
 from drafting.ui.errors import FriendlyError, friendly
 from drafting.ui.forms import draft_form, rewrite_form
@@ -72,21 +71,21 @@ def _run(request: Request, backend: Backend, policy: Policy) -> None:
         with status:
             shown = st.empty()
         try:
-            draft = _stream(request, backend, policy, status, shown)
+            workspace = _stream(request, backend, policy, status, shown)
         except Exception as exc:  # the agent sees a friendly message with a retry button, never a traceback
             live.empty()
             st.session_state[ERROR_KEY] = friendly(exc)
             st.session_state[FAILED_REQUEST_KEY] = request
             return
     live.empty()
-    st.session_state[WORKSPACE_KEY] = Workspace.start(request, draft, policy)
-    st.session_state[REPLY_TEXT_KEY] = draft.text
+    st.session_state[WORKSPACE_KEY] = workspace
+    st.session_state[REPLY_TEXT_KEY] = workspace.text
     st.session_state.pop("feedback_note", None)
 
 
 def _stream(
     request: Request, backend: Backend, policy: Policy, status: DeltaGenerator, shown: DeltaGenerator
-) -> Draft:
+) -> Workspace:
     drafter = backend.make_drafter(policy, status.write)
     text = ""
     for event in request.events(drafter):
@@ -98,7 +97,7 @@ def _stream(
             status.write(f"第 {event.attempt.number} 稿有 {blocking} 处必须修改的问题，已把问题告诉模型…")
             text = ""
         elif isinstance(event, DraftFinished):
-            return event.draft
+            return Workspace.start(request, event.draft, drafter)
     raise RuntimeError("the drafting stream ended without a draft")
 
 

@@ -6,13 +6,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import guards
-from drafting.engine import Drafter, StreamEvent
+from drafting.engine import Drafter, ReplyChecker, StreamEvent
 from drafting.models import Attempt, Draft, DraftKind, ScenarioChoice, Ticket
-from drafting.prompting import Prompts
-from guards import Channel, Guard, GuardReport, Policy, Scenario, Violation
-from guards.draft_artifacts import draft_guards
-from guards.fact_guard import rewrite_guards
+from guards import Channel, GuardReport, Policy, Violation
 
 
 @dataclass(frozen=True)
@@ -30,6 +26,10 @@ class DraftRequest:
     def events(self, drafter: Drafter) -> Iterator[StreamEvent]:
         """The drafting stream."""
         return drafter.stream_draft(self.ticket)
+
+    def checker(self, drafter: Drafter) -> ReplyChecker:
+        """The checks the drafter judged the replies by."""
+        return drafter.draft_checker(self.ticket)
 
 
 @dataclass(frozen=True)
@@ -53,38 +53,18 @@ class RewriteRequest:
             scenario=self.scenario,
         )
 
+    def checker(self, drafter: Drafter) -> ReplyChecker:
+        """The checks the drafter judged the rewrites by (the fact guard included)."""
+        return drafter.rewrite_checker(
+            self.agent_text,
+            customer=self.customer,
+            tone=self.tone,
+            channel=self.channel,
+            scenario=self.scenario,
+        )
+
 
 Request = DraftRequest | RewriteRequest
-
-
-@dataclass(frozen=True)
-class Checker:
-    """The checks the engine ran on the draft, to run again on the agent's edited text."""
-
-    policy: Policy
-    scenario: Scenario
-    channel: Channel
-    customer: str | None
-    extra_guards: tuple[Guard, ...] = ()
-
-    @classmethod
-    def for_draft(cls, request: Request, draft: Draft, policy: Policy) -> Checker:
-        """The same guards, scenario, channel and customer message the draft was checked with."""
-        extra: list[Guard] = list(draft_guards(policy, example_clauses=Prompts(policy).example_clauses))
-        if isinstance(request, RewriteRequest):
-            extra += rewrite_guards(policy, request.agent_text, request.customer)
-        return cls(policy, draft.scenario, draft.channel, request.customer, tuple(extra))
-
-    def check(self, text: str) -> GuardReport:
-        """The findings of `text`."""
-        return guards.check(
-            text,
-            scenario=self.scenario,
-            channel=self.channel,
-            customer=self.customer,
-            policy=self.policy,
-            extra_guards=self.extra_guards,
-        )
 
 
 @dataclass(frozen=True)
@@ -102,15 +82,15 @@ class Workspace:
 
     request: Request
     draft: Draft
-    checker: Checker
+    checker: ReplyChecker
     report: GuardReport
     applied_fixes: list[AppliedFix] = field(default_factory=list)
     feedback_saved: str | None = None
 
     @classmethod
-    def start(cls, request: Request, draft: Draft, policy: Policy) -> Workspace:
-        """A workspace showing the model's final reply and its findings."""
-        return cls(request, draft, Checker.for_draft(request, draft, policy), draft.report)
+    def start(cls, request: Request, draft: Draft, drafter: Drafter) -> Workspace:
+        """A workspace showing the model's final reply and its findings, re-checked as the drafter did."""
+        return cls(request, draft, request.checker(drafter), draft.report)
 
     @property
     def text(self) -> str:
@@ -126,7 +106,7 @@ class Workspace:
         """Re-run the guards when the text changed; True when it did."""
         if text == self.report.text:
             return False
-        self.report = self.checker.check(text)
+        self.report = self.checker.check(text, self.draft.scenario)
         self.feedback_saved = None
         return True
 

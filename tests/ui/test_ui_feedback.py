@@ -16,13 +16,12 @@ from drafting.ui.export import feedback_cases
 from drafting.ui.feedback import FeedbackError, FeedbackStore, feedback_db_path, record_from_workspace
 from drafting.ui.state import DraftRequest, RewriteRequest, Workspace
 from evals.cases import load_cases
-from guards import default_policy
 
 
 def _draft_workspace(message: str = CUSTOMER, script: tuple[str, ...] = (BAD_REPLY,)) -> Workspace:
     request = DraftRequest(Ticket(message=message, address_as="张先生", facts={"订单号": "202411230001"}))
-    draft = Drafter(FakeChatClient(list(script)), max_attempts=1).draft(request.ticket)
-    return Workspace.start(request, draft, default_policy())
+    drafter = Drafter(FakeChatClient(list(script)), max_attempts=1)
+    return Workspace.start(request, drafter.draft(request.ticket), drafter)
 
 
 def test_the_feedback_file_is_in_the_user_data_dir_unless_the_env_names_one(tmp_path: Path) -> None:
@@ -75,8 +74,9 @@ def test_escalation_and_rewrite_cases_get_their_expectations() -> None:
         record_from_workspace(_draft_workspace(THREATENING_CUSTOMER, (GOOD_REPLY,)), "up", "")
     )
     rewrite = RewriteRequest(agent_text="订单202411230001的退款已经处理了", tone="电商")
-    draft = Drafter(FakeChatClient([GOOD_REPLY])).rewrite(rewrite.agent_text, tone="电商")
-    FeedbackStore().add(record_from_workspace(Workspace.start(rewrite, draft, default_policy()), "up", ""))
+    drafter = Drafter(FakeChatClient([GOOD_REPLY]))
+    draft = drafter.rewrite(rewrite.agent_text, tone="电商")
+    FeedbackStore().add(record_from_workspace(Workspace.start(rewrite, draft, drafter), "up", ""))
 
     escalated, rewritten = feedback_cases(FeedbackStore().records())
     assert [e.type for e in escalated.expect] == ["guards-pass", "escalation-flagged"]

@@ -30,8 +30,8 @@ def _violation(start: int, end: int, severity: str = "block", rule_id: str = "x.
 
 def _workspace(script: list[str]) -> Workspace:
     request = DraftRequest(Ticket(message=CUSTOMER, scenario="complaint"))
-    draft = Drafter(FakeChatClient(script)).draft(request.ticket)
-    return Workspace.start(request, draft, default_policy())
+    drafter = Drafter(FakeChatClient(script))
+    return Workspace.start(request, drafter.draft(request.ticket), drafter)
 
 
 def test_reply_html_escapes_text_and_numbers_findings_in_order() -> None:
@@ -69,9 +69,15 @@ def test_sections_are_labelled_and_solution_with_commitment_is_one_part() -> Non
 
 def test_rechecking_the_draft_text_gives_the_engines_findings() -> None:
     workspace = _workspace([BAD_REPLY])
-    again = workspace.checker.check(workspace.draft.text)
+    again = workspace.checker.check(workspace.draft.text, workspace.draft.scenario)
     assert again.violations == workspace.draft.report.violations
     assert not workspace.update_text(workspace.draft.text)
+
+
+def test_an_edit_is_checked_for_leaked_prompt_text_like_a_model_reply() -> None:
+    workspace = _workspace([GOOD_REPLY])
+    assert workspace.update_text(workspace.draft.text + "只写对客户说的话。")
+    assert "da.leaked_instructions" in {v.rule_id for v in workspace.report.violations}
 
 
 def test_apply_fix_replaces_exactly_the_span_and_refuses_stale_findings() -> None:
@@ -105,9 +111,9 @@ def test_attempt_history_names_what_each_attempt_fixed() -> None:
 
 def test_rewrite_recheck_includes_the_fact_guard() -> None:
     request = RewriteRequest(agent_text="订单202411230001已退款99元", tone="标准")
-    draft = Drafter(FakeChatClient([GOOD_REPLY])).rewrite(request.agent_text, tone="标准")
-    workspace = Workspace.start(request, draft, default_policy())
-    report = workspace.checker.check("您好，已为您处理。")
+    drafter = Drafter(FakeChatClient([GOOD_REPLY]))
+    workspace = Workspace.start(request, drafter.rewrite(request.agent_text, tone="标准"), drafter)
+    report = workspace.checker.check("您好，已为您处理。", workspace.draft.scenario)
     assert "facts_changed" in {v.category for v in report.violations}
 
 
