@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from evals.report import breakdowns, meta_line, number, percent
+from evals.report import breakdowns, markdown_table, meta_line, number, outcome_label, percent
 
 _RATE_FIGURES = (
     ("cases passing every expectation", "case_pass"),
@@ -85,7 +85,7 @@ def breakdown_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, list
 def _outcome(case: dict[str, Any] | None) -> str:
     if case is None:
         return "absent"
-    return "pass" if case["passed"] else case["status"] if case["status"] != "ok" else "fail"
+    return outcome_label(case["passed"], case["status"])
 
 
 def changed_cases(a: dict[str, Any], b: dict[str, Any]) -> list[Row]:
@@ -122,9 +122,7 @@ def render_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
 
 
 def _table(header: tuple[str, ...], rows: list[Row]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += [f"| {r.name} | {r.a} | {r.b} | {r.change} |" for r in rows]
-    return [*out, ""]
+    return [*markdown_table(header, [(r.name, r.a, r.b, r.change) for r in rows]), ""]
 
 
 def print_comparison(a: dict[str, Any], b: dict[str, Any], console: Console) -> None:

@@ -22,6 +22,11 @@ RUN_MARKDOWN = "eval.md"
 _REASON_CHARS = 90
 
 
+def outcome_label(passed: bool, status: str) -> str:
+    """pass, fail, or the status that kept a case from being judged (error, stale, missing)."""
+    return "pass" if passed else status if status != "ok" else "fail"
+
+
 def percent(rate: dict[str, Any] | None) -> str:
     """A Rate dict as '72% (58/80)', or '–' when there is nothing to count."""
     if not rate or not rate.get("total"):
@@ -54,7 +59,7 @@ def case_rows(data: dict[str, Any]) -> list[list[str]]:
                 case["kind"],
                 case["scenario"],
                 case["channel"],
-                "PASS" if case["passed"] else case["status"].upper() if case["status"] != "ok" else "FAIL",
+                outcome_label(case["passed"], case["status"]).upper(),
                 f"{sum(x['passed'] for x in checks)}/{len(checks)}",
                 str(len(attempts)) if draft else "–",
                 ("block" if not attempts[0]["passed"] else "ok") if attempts else "–",
@@ -123,7 +128,9 @@ def meta_line(meta: dict[str, Any]) -> str:
     )
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table; `|` and line breaks inside cells are escaped."""
+
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
@@ -136,18 +143,18 @@ def render_markdown(data: dict[str, Any]) -> str:
     """The report as Markdown: figures, pass rates, the case table, and the failing drafts."""
     summary = data["summary"]
     lines = ["# huashu eval", "", meta_line(data["meta"]), ""]
-    lines += [*_md_table(("figure", "value"), figure_rows(summary)), ""]
+    lines += [*markdown_table(("figure", "value"), figure_rows(summary)), ""]
     for name, rates in breakdowns(summary):
         lines += [f"## Pass rate per {name}", ""]
-        lines += [*_md_table((name, "pass rate"), [(k, percent(v)) for k, v in rates.items()]), ""]
+        lines += [*markdown_table((name, "pass rate"), [(k, percent(v)) for k, v in rates.items()]), ""]
     for title, counts in (
         ("first attempt", summary["rules_first_attempt"]),
         ("final draft", summary["rules_final"]),
     ):
         if counts:
             lines += [f"## Blocking rules on the {title}", ""]
-            lines += [*_md_table(("rule", "cases"), [(k, str(v)) for k, v in counts.items()]), ""]
-    lines += ["## Cases", "", *_md_table(CASE_COLUMNS, case_rows(data)), ""]
+            lines += [*markdown_table(("rule", "cases"), [(k, str(v)) for k, v in counts.items()]), ""]
+    lines += ["## Cases", "", *markdown_table(CASE_COLUMNS, case_rows(data)), ""]
     failing = [c for c in data["cases"] if not c["passed"]]
     if failing:
         lines += ["## Failing cases", ""]

@@ -187,6 +187,7 @@ class EvalRunner:
         self.live = recording_settings(live, manifest) if live is not None else None
         self.force = force
         self.prompt_version = prompt_version(self.policy)
+        self.policy_fingerprint = policy_fingerprint(self.policy)
 
     def run(self, cases: Iterable[EvalCase], on_case: CaseCallback | None = None) -> EvalRun:
         """Every case in turn; `on_case` hears each result as it is ready."""
@@ -196,7 +197,7 @@ class EvalRunner:
             folder=self.folder.name,
             prompt_version=self.prompt_version,
             recorded_prompt_version=self.manifest.prompt_version,
-            policy_fingerprint=policy_fingerprint(self.policy),
+            policy_fingerprint=self.policy_fingerprint,
             mode="record" if self.live else "replay",
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
@@ -225,6 +226,8 @@ class EvalRunner:
         return self._replay(case)
 
     def _drafter(self, settings: Settings) -> Drafter:
+        # A fresh client per case: a structured-mode downgrade in one case must not change the
+        # requests (and so the cassette match) of the next.
         return Drafter(
             OpenAIChatClient(settings), policy=self.policy, max_attempts=self.manifest.max_attempts
         )
@@ -295,7 +298,7 @@ class EvalRunner:
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
             latency_s=round(latency_s, 2),
             calls=calls,
-            policy_fingerprint=policy_fingerprint(self.policy),
+            policy_fingerprint=self.policy_fingerprint,
         )
         versions = {r.prompt_version for r in self.manifest.cases.values()}
         self.manifest.prompt_version = versions.pop() if len(versions) == 1 else "mixed"

@@ -17,6 +17,7 @@ from drafting.errors import HuashuError, InputError
 if TYPE_CHECKING:
     from evals.cases import EvalCase
     from evals.runner import CaseResult, EvalRun, EvalRunner
+    from evals.summary import Summary
     from guards import Policy
 
 _PIPED_WIDTH = 140
@@ -88,8 +89,8 @@ def eval_command(
     from evals.cases import load_cases
     from evals.cassettes import bundled_cassettes_dir
     from evals.report import print_report, write_outputs
-    from evals.summary import run_json
-    from guards import default_policy, load_policy
+    from evals.summary import run_json, summarize
+    from guards import load_policy
 
     # Piped output keeps full table rows (rich would fold them to 80 columns).
     console = Console(width=None if sys.stdout.isatty() else _PIPED_WIDTH)
@@ -102,17 +103,18 @@ def eval_command(
         for case in cases:  # tab-separated, for scripts
             click.echo(f"{case.id}\t{case.kind}\t{case.scenario}\t{case.channel}\t{case.origin}")
         return 0
-    policy = load_policy(Path(policy_file)) if policy_file else default_policy()
+    policy = load_policy(policy_file)
     root = Path(cassettes_dir) if cassettes_dir else bundled_cassettes_dir()
     runner = _runner(root, model, record, force, max_attempts, policy, console)
     run = _run_with_progress(runner, cases, console)
-    data = run_json(run)
+    summary = summarize(run)
+    data = run_json(run, summary)
     print_report(data, console)
     if out_dir:
         for path in write_outputs(data, Path(out_dir)):
             console.print(f"wrote {path}")
     regressed = _baseline(runner, run, save_baseline, check_baseline, console)
-    return max(_exit_status(run, data, fail_under, console), int(regressed))
+    return max(_exit_status(run, summary, fail_under, console), int(regressed))
 
 
 def _select(cases: list[EvalCase], ids: tuple[str, ...]) -> list[EvalCase]:
@@ -135,10 +137,11 @@ def _runner(
     console: Console,
 ) -> EvalRunner:
     from drafting.api import resolve_settings
+    from drafting.cli.draft_output import status_printer
     from evals.runner import record_runner, replay_runner
 
     if record:
-        live = resolve_settings(on_status=lambda line: console.print(f"[dim]{line}[/dim]"))
+        live = resolve_settings(on_status=status_printer(Console(stderr=True)))
         if model:
             live = dataclasses.replace(live, model=model)
         return record_runner(root, live, max_attempts=max_attempts, policy=policy, force=force)
@@ -157,6 +160,8 @@ def _only_model(root: Path) -> str:
 
 
 def _run_with_progress(runner: EvalRunner, cases: list[EvalCase], console: Console) -> EvalRun:
+    from evals.report import outcome_label
+
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -169,7 +174,7 @@ def _run_with_progress(runner: EvalRunner, cases: list[EvalCase], console: Conso
         task = progress.add_task(f"{verb} {runner.manifest.model}", total=len(cases), last="")
 
         def advance(result: CaseResult) -> None:
-            mark = "pass" if result.passed else result.status if result.status != "ok" else "fail"
+            mark = outcome_label(result.passed, result.status)
             note = " (recorded)" if result.recorded_now else ""
             progress.update(task, advance=1, last=f"{result.case.id}: {mark}{note}")
             if runner.live is not None:
@@ -196,14 +201,12 @@ def _baseline(runner: EvalRunner, run: EvalRun, save: bool, check: bool, console
     return bool(found)
 
 
-def _exit_status(run: EvalRun, data: dict[str, object], fail_under: float | None, console: Console) -> int:
+def _exit_status(run: EvalRun, summary: Summary, fail_under: float | None, console: Console) -> int:
     for result in run.unusable:
         console.print(f"[red]{result.error}[/red]", soft_wrap=True)
     if run.unusable:
         return 1
-    summary = data["summary"]
-    assert isinstance(summary, dict)
-    rate = summary["case_pass"]["rate"]
+    rate = summary.case_pass.value
     if fail_under is not None and (rate is None or rate < fail_under):
         console.print(f"[red]case pass rate {rate or 0:.0%} is under --fail-under {fail_under:.0%}[/red]")
         return 1
