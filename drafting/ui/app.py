@@ -30,8 +30,7 @@ def main() -> None:
     try:
         _page()
     except Exception as exc:  # a last resort: even a bug shows as a message, never a traceback
-        error = friendly(exc)
-        st.error(f"{error.title}\n\n{error.detail}")
+        st.error(friendly(exc).text)
 
 
 def _page() -> None:
@@ -104,7 +103,7 @@ def _stream(
 def _show_outcome() -> None:
     error = st.session_state.get(ERROR_KEY)
     if isinstance(error, FriendlyError):
-        st.error(f"{error.title}\n\n{error.detail}")
+        st.error(error.text)
         if error.retry and st.session_state.get(FAILED_REQUEST_KEY) is not None:
             st.button("重试", key="retry", type="primary", on_click=_retry)
         return

@@ -30,6 +30,11 @@ class FriendlyError:
     detail: str
     retry: bool = True
 
+    @property
+    def text(self) -> str:
+        """Title and detail as one Markdown message."""
+        return f"{self.title}\n\n{self.detail}"
+
 
 # The most specific class in an exception's MRO wins.
 _TITLES: dict[type[BaseException], tuple[str, bool]] = {

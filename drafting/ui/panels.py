@@ -138,7 +138,6 @@ def _save_feedback(workspace: Workspace, rating: Rating, note: str) -> None:
         store = FeedbackStore()
         record_id = store.add(record_from_workspace(workspace, rating, note))
     except Exception as exc:
-        error = friendly(exc)
-        st.error(f"反馈没有保存：{error.title}\n\n{error.detail}")
+        st.error(f"反馈没有保存：{friendly(exc).text}")
         return
     workspace.feedback_saved = f"已保存反馈 {RATING_MARKS[rating]}（#{record_id}），谢谢！"

@@ -100,5 +100,4 @@ def _policy(backend: Backend) -> LoadedPolicy | None:
 
 
 def _show_error(exc: BaseException) -> None:
-    error = friendly(exc)
-    st.error(f"{error.title}\n\n{error.detail}")
+    st.error(friendly(exc).text)
