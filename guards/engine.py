@@ -73,10 +73,19 @@ def check(
         # Draft-check rules stay in the policy when disabled; their findings are dropped here.
         disabled = set(policy.meta.disable)
         violations = [v for v in violations if v.rule_id not in disabled]
-    violations.sort(
-        key=lambda v: (v.start, v.end, _CATEGORY_ORDER.get(v.category, len(CATEGORIES)), v.rule_id)
-    )
+    if len(violations) > 1:
+        violations.sort(key=_position)
     return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)
+
+
+def _position(violation: Violation) -> tuple[int, int, int, str]:
+    """Sort key: by position, then category order, then rule id."""
+    return (
+        violation.start,
+        violation.end,
+        _CATEGORY_ORDER.get(violation.category, len(CATEGORIES)),
+        violation.rule_id,
+    )
 
 
 def _validate_arguments(text: object, scenario: object, channel: object, customer: object) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from guards.context import CheckContext
-from guards.phrases import violation_for
 from guards.policy import (
     Category,
     DetailItem,
@@ -18,7 +17,7 @@ from guards.policy import (
     StructureElementName,
 )
 from guards.text import SENTENCE_END, Document, Span, normalize_pattern
-from guards.violation import Violation
+from guards.violation import RuleFinding, Violation
 
 _SENTENCE = re.compile(f"[^{re.escape(SENTENCE_END)}]+")
 
@@ -46,6 +45,15 @@ class _Element:
 
     spec: StructureElement
     cues: re.Pattern[str]
+    finding: RuleFinding
+
+    @classmethod
+    def of(cls, category: Category, spec: StructureElement) -> _Element:
+        """Compile one element of the policy."""
+        finding = RuleFinding(
+            category, spec.id, spec.severity, spec.message, spec.suggestion, str(spec.source)
+        )
+        return cls(spec, _alternation(spec.cues), finding)
 
 
 _ElementCheck = Callable[[CheckContext, _Structure, _Element], "Violation | None"]
@@ -62,7 +70,7 @@ class MissingStructureGuard:
 
     def __init__(self, policy: Policy) -> None:
         section = policy.missing_structure
-        self._elements = {e.element: _Element(e, _alternation(e.cues)) for e in section.elements}
+        self._elements = {e.element: _Element.of(self.category, e) for e in section.elements}
         self._structures: dict[Scenario, _Structure] = {
             s.scenario: _Structure(
                 s, tuple(_Detail(d, _alternation(d.given), _alternation(d.request)) for d in s.details)
@@ -93,7 +101,7 @@ class MissingStructureGuard:
         """Soothe, apology: present when one of the cue words is the agent's own."""
         if _first_unquoted(ctx.doc, element.cues) is not None:
             return None
-        return self._emit(ctx.doc, element.spec, None, [])
+        return self._emit(ctx.doc, element, None, [])
 
     def _check_details(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
         """Asked for: one sentence requests a detail the customer has not given (none needed if all are)."""
@@ -103,7 +111,7 @@ class MissingStructureGuard:
             return None
         if _asks_for(ctx.doc, element.cues, missing):
             return None
-        return self._emit(ctx.doc, element.spec, None, [d.item.name for d in missing])
+        return self._emit(ctx.doc, element, None, [d.item.name for d in missing])
 
     def _check_solution(
         self, ctx: CheckContext, structure: _Structure, element: _Element
@@ -112,25 +120,14 @@ class MissingStructureGuard:
         has_deadline = any(t.kind != "immediate" for t in ctx.times)
         if has_deadline and _first_unquoted(ctx.doc, element.cues) is not None:
             return None
-        return self._emit(ctx.doc, element.spec, _first_unquoted(ctx.doc, self._vague), [])
+        return self._emit(ctx.doc, element, _first_unquoted(ctx.doc, self._vague), [])
 
-    def _emit(
-        self, doc: Document, element: StructureElement, at: Span | None, details: list[str]
-    ) -> Violation:
+    def _emit(self, doc: Document, element: _Element, at: Span | None, details: list[str]) -> Violation:
         """The finding for a missing element: at `at`, else an empty span at the end of the reply."""
         start, end = at if at is not None else (len(doc.norm), len(doc.norm))
-        message = element.message + (f"（尚缺：{'、'.join(details)}）" if details else "")
-        return violation_for(
-            doc,
-            self.category,
-            element.id,
-            element.severity,
-            start,
-            end,
-            message,
-            element.suggestion,
-            str(element.source),
-        )
+        if not details:
+            return element.finding.at(doc, start, end)
+        return element.finding.at(doc, start, end, f"{element.spec.message}（尚缺：{'、'.join(details)}）")
 
 
 def _asks_for(doc: Document, cues: re.Pattern[str], missing: list[_Detail]) -> bool:

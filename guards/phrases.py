@@ -11,11 +11,12 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from guards.literals import StringIndex, required_strings
 from guards.policy import Category, Channel, PhraseRule, Scenario
 from guards.text import Document, normalize_pattern
-from guards.violation import Violation
+from guards.violation import RuleFinding, Violation
 
 # How far around a match an `unless` pattern may reach to cancel it.
 _UNLESS_WINDOW = 24
@@ -29,7 +30,7 @@ RuleFilter = Callable[[PhraseRule, Document, int, int], bool]
 class _Compiled:
     rule: PhraseRule
     unless: re.Pattern[str] | None
-    source: str
+    finding: RuleFinding
 
 
 @dataclass(frozen=True)
@@ -49,43 +50,17 @@ class _Candidates:
     units: tuple[_Unit, ...]
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     """An accepted match: its violation and where it ends in `Document.norm`."""
 
     violation: Violation
     end: int
 
 
-def violation_for(
-    doc: Document,
-    category: Category,
-    rule_id: str,
-    severity: str,
-    start: int,
-    end: int,
-    message: str,
-    suggestion: str,
-    source: str,
-) -> Violation:
-    """Build a Violation from a span of `doc.norm`, mapped back to the original text."""
-    span = doc.original_span(start, end)
-    return Violation(
-        category=category,
-        rule_id=rule_id,
-        severity=severity,  # type: ignore[arg-type]
-        start=span.start,
-        end=span.end,
-        match=doc.original[span.start : span.end],
-        message=message,
-        suggestion=suggestion,
-        source=source,
-    )
-
-
-def _units(rule: PhraseRule) -> list[_Unit]:
+def _units(category: Category, rule: PhraseRule) -> list[_Unit]:
     unless = "|".join(normalize_pattern(u) for u in rule.unless)
-    compiled = _Compiled(rule, re.compile(unless) if unless else None, str(rule.source))
+    finding = RuleFinding(category, rule.id, rule.severity, rule.message, rule.suggestion, str(rule.source))
+    compiled = _Compiled(rule, re.compile(unless) if unless else None, finding)
     units = []
     for pattern in rule.patterns:
         normalized = normalize_pattern(pattern)
@@ -98,7 +73,7 @@ class PhraseMatcher:
 
     def __init__(self, category: Category, rules: Sequence[PhraseRule]) -> None:
         self.category = category
-        self._units = [unit for rule in rules for unit in _units(rule)]
+        self._units = [unit for rule in rules for unit in _units(category, rule)]
 
     @functools.cache  # noqa: B019 - matchers live as long as their compiled policy
     def _applicable(self, channel: Channel, scenario: Scenario | None) -> tuple[int, ...]:
@@ -135,7 +110,7 @@ class PhraseMatcher:
         present = self._index(applicable).present(text)
         if not present:
             return []
-        indexes = tuple(i for n, i in enumerate(applicable) if n in present)
+        indexes = tuple(applicable[n] for n in sorted(present))
         candidates = self._candidates(indexes)
         found: list[Violation] = []
         match = candidates.alternation.search(text)
@@ -183,17 +158,7 @@ class PhraseMatcher:
             return None
         if keep is not None and not keep(rule, doc, start, end):
             return None
-        return violation_for(
-            doc,
-            self.category,
-            rule.id,
-            rule.severity,
-            start,
-            end,
-            rule.message,
-            rule.suggestion,
-            compiled.source,
-        )
+        return compiled.finding.at(doc, start, end)
 
 
 def _cancelled(unless: re.Pattern[str], text: str, start: int, end: int) -> bool:

@@ -12,10 +12,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from guards.context import CheckContext
-from guards.phrases import violation_for
 from guards.policy import Category, Policy, PrivacyKind, PrivacyRule
 from guards.text import Span, normalize_pattern
-from guards.violation import Violation
+from guards.violation import RuleFinding, Violation
 
 _NOT_AFTER = r"(?<![0-9A-Za-z*])"
 _NOT_BEFORE = r"(?![0-9*])"
@@ -86,7 +85,9 @@ class PrivacyGuard:
 
     def __init__(self, policy: Policy) -> None:
         section = policy.privacy
-        self._rules: dict[PrivacyKind, PrivacyRule] = {r.kind: r for r in section.rules}
+        self._findings: dict[PrivacyKind, RuleFinding] = {
+            r.kind: _finding(self.category, r) for r in section.rules
+        }
         self._not_personal = _cue_pattern(section.not_personal_cues, _CUE_LINK)
         self._bank_cues = _cue_pattern(section.bank_card_cues, _CUE_LINK)
         self._company_address = _cue_pattern(section.company_address_cues, "")
@@ -116,28 +117,15 @@ class PrivacyGuard:
             "address": _STREET_NUMBER.search(norm) is not None,
         }
         for kind, finder in self._finders.items():
-            rule = self._rules.get(kind)
-            if rule is None or not present[kind]:
+            finding = self._findings.get(kind)
+            if finding is None or not present[kind]:
                 continue
             for span in finder(norm):
                 if any(t.start < span.end and span.start < t.end for t in taken):
                     continue
                 taken.append(span)
-                found.append(self._violation(ctx, rule, span))
+                found.append(finding.at(ctx.doc, span.start, span.end))
         return found
-
-    def _violation(self, ctx: CheckContext, rule: PrivacyRule, span: Span) -> Violation:
-        return violation_for(
-            ctx.doc,
-            self.category,
-            rule.id,
-            rule.severity,
-            span.start,
-            span.end,
-            rule.message,
-            rule.suggestion,
-            str(rule.source),
-        )
 
     def _after_cue(self, pattern: re.Pattern[str] | None, norm: str, start: int) -> bool:
         """True when a cue (订单号, 卡号 …) comes right before position `start`."""
@@ -196,6 +184,10 @@ class PrivacyGuard:
         cues = list(self._company_address.finditer(norm, max(0, start - _ADDRESS_CUE_WINDOW), start))
         # 寄到您的地址… is the customer's address even though 寄到 is a company cue.
         return bool(cues) and not _YOU.search(norm, cues[-1].end(), start)
+
+
+def _finding(category: Category, rule: PrivacyRule) -> RuleFinding:
+    return RuleFinding(category, rule.id, rule.severity, rule.message, rule.suggestion, str(rule.source))
 
 
 def _cue_pattern(cues: list[str], link: str) -> re.Pattern[str] | None:

@@ -28,9 +28,10 @@ _DIGITS = {
     "九": 9,
 }
 _CN_NUM = "零〇一二两三四五六七八九十百"
-# A numeral as a plain character class, so the regex engine skips ahead to the next digit
-# quickly; parse_number rejects what is not a number (3.).
-_NUM = rf"[0-9{_CN_NUM}][0-9.{_CN_NUM}]*"
+# A numeral as a plain character class; parse_number rejects what is not a number (3.).
+# Possessive (*+): no unit or range mark starts with a numeral character, so giving digits
+# back can never make a match, and without it a long order number is retried char by char.
+_NUM = rf"[0-9{_CN_NUM}][0-9.{_CN_NUM}]*+"
 _UNIT_HOURS = {
     "分钟": 1 / 60,
     "分": 1 / 60,
@@ -61,7 +62,8 @@ _UNITS = "|".join(sorted((re.escape(u) for u in _UNIT_HOURS), key=len, reverse=T
 _WITHIN = ("内", "之内", "以内")
 _AGO = ("前", "之前", "以前")
 _DURATION = (
-    rf"(?P<lo>[0-9{_CN_NUM}半][0-9.{_CN_NUM}]*)(?:\s*(?:-|~|～|—|–|至|到)\s*(?P<hi>{_NUM}))?"
+    # A number starts a duration only at its first digit (a later start has the same tail).
+    rf"(?P<lo>(?<![0-9{_CN_NUM}]){_NUM}|半[0-9.{_CN_NUM}]*+)(?:\s*(?:-|~|～|—|–|至|到)\s*(?P<hi>{_NUM}))?"
     rf"\s*(?P<half>个半)?\s*(?P<unit>{_UNITS})(?P<half2>半)?\s*(?P<suffix>之内|以内|内|之前|以前|前|之后|以后|后)?"
 )
 _RELATIVE_HOURS = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from guards.context import CheckContext
-from guards.phrases import PhraseMatcher, violation_for
-from guards.policy import Category, Policy, PunctuationRule
-from guards.violation import Violation
+from guards.phrases import PhraseMatcher
+from guards.policy import CHANNELS, Category, Channel, Policy, PunctuationRule
+from guards.violation import RuleFinding, Violation
 
 # Every width and form of ! and ?; ‼ ⁇ ⁈ ⁉ are two marks in one character.
 _MARKS = "!！﹗︕?？﹖︖"
@@ -26,7 +26,10 @@ class ToneGuard:
 
     def __init__(self, policy: Policy) -> None:
         self._matcher = PhraseMatcher(self.category, policy.tone.phrases)
-        self._tone = policy.tone
+        tone = policy.tone
+        self._repeated = _findings_by_channel(self.category, tone.repeated_punctuation)
+        self._exclamation = _findings_by_channel(self.category, tone.exclamation)
+        self._all_caps = _findings_by_channel(self.category, tone.all_caps)
         self._allowed_caps = frozenset(word.upper() for word in policy.tone.allowed_caps)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
@@ -44,11 +47,11 @@ class ToneGuard:
         repeated_spans: list[tuple[int, int]] = []
         for match in _REPEATED.finditer(norm):
             repeated_spans.append(match.span())
-            found += self._emit(ctx, self._tone.repeated_punctuation, match.start(), match.end())
+            found += self._emit(ctx, self._repeated, match.start(), match.end())
         for match in _EXCLAMATION.finditer(norm):
             if any(a <= match.start() < b for a, b in repeated_spans):
                 continue
-            found += self._emit(ctx, self._tone.exclamation, match.start(), match.end())
+            found += self._emit(ctx, self._exclamation, match.start(), match.end())
         return found
 
     def _capitals(self, ctx: CheckContext) -> list[Violation]:
@@ -59,26 +62,28 @@ class ToneGuard:
             words = match.group().split()
             unknown = [w for w in words if w not in self._allowed_caps and not _placeholder(w)]
             if any(len(w) >= 4 for w in unknown) or (len(words) >= 2 and unknown):
-                found += self._emit(ctx, self._tone.all_caps, match.start(), match.end())
+                found += self._emit(ctx, self._all_caps, match.start(), match.end())
         return found
 
-    def _emit(self, ctx: CheckContext, rule: PunctuationRule, start: int, end: int) -> list[Violation]:
-        severity = rule.severity.for_channel(ctx.channel)
-        if severity is None or ctx.doc.is_quoted(start, end):
+    def _emit(
+        self, ctx: CheckContext, findings: dict[Channel, RuleFinding], start: int, end: int
+    ) -> list[Violation]:
+        finding = findings.get(ctx.channel)
+        if finding is None or ctx.doc.is_quoted(start, end):
             return []
-        return [
-            violation_for(
-                ctx.doc,
-                self.category,
-                rule.id,
-                severity,
-                start,
-                end,
-                rule.message,
-                rule.suggestion,
-                str(rule.source),
+        return [finding.at(ctx.doc, start, end)]
+
+
+def _findings_by_channel(category: Category, rule: PunctuationRule) -> dict[Channel, RuleFinding]:
+    """The rule's finding per channel where it applies (its severity depends on the channel)."""
+    findings = {}
+    for channel in CHANNELS:
+        severity = rule.severity.for_channel(channel)
+        if severity is not None:
+            findings[channel] = RuleFinding(
+                category, rule.id, severity, rule.message, rule.suggestion, str(rule.source)
             )
-        ]
+    return findings
 
 
 def _placeholder(word: str) -> bool:

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 
 from guards.context import CheckContext
-from guards.phrases import PhraseMatcher, violation_for
+from guards.phrases import PhraseMatcher
 from guards.policy import Category, Channel, Commitment, PhraseRule, Policy, Scenario, duration_label
 from guards.text import CLAUSE_END, SENTENCE_END, Document, normalize_pattern
 from guards.timeexpr import TimeExpression
-from guards.violation import Violation
+from guards.violation import RuleFinding, Violation
 
 # Two deadlines closer than this (in hours) are the same deadline.
 _TOLERANCE_HOURS = 1e-6
@@ -154,17 +154,8 @@ class UnkeepablePromiseGuard:
         template = deadlines.too_fast_message if too_fast else deadlines.too_slow_message
         severity = deadlines.too_fast_severity if too_fast else deadlines.too_slow_severity
         message = template.format(found=expr.text, within=duration_label(limit))
-        return violation_for(
-            doc,
-            self.category,
-            spec.id,
-            severity,
-            expr.start,
-            expr.end,
-            message,
-            spec.phrase,
-            str(spec.source),
-        )
+        finding = RuleFinding(self.category, spec.id, severity, message, spec.phrase, str(spec.source))
+        return finding.at(doc, expr.start, expr.end)
 
 
 def _mark_before(text: str, position: int, up_to_mark: re.Pattern[str]) -> int:

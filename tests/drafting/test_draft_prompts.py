@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import jinja2
 import pytest
 
@@ -99,7 +97,7 @@ def test_feedback_lists_each_finding_once_and_caps_the_list() -> None:
 
     many = "".join(f"第{n}件我不知道。" for n in range(MAX_FEEDBACK_FINDINGS + 3))
     found = guards.check(many, scenario="consult").blocking
-    distinct = [replace(v, match=f"{v.match}{n}") for n, v in enumerate(found)]
+    distinct = [v._replace(match=f"{v.match}{n}") for n, v in enumerate(found)]
     feedback = Prompts(POLICY).feedback(distinct)
     assert feedback.count("- “不知道") == MAX_FEEDBACK_FINDINGS
     assert "另有3处同类问题" in feedback
