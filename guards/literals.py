@@ -8,11 +8,12 @@ not a small finite set (\\d, [^，。], unbounded repeats) end a run of literal 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
 # A run of literal text is cut when it can be spelled more ways than this.
 _MAX_STRINGS = 32
@@ -27,10 +28,31 @@ _ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
 Item = tuple[Any, Any]
 
 
+def max_width(pattern: str) -> int | None:
+    """The most characters a match of `pattern` can span; None when unbounded."""
+    widest = sre_parse.parse(pattern).getwidth()[1]
+    return widest if widest < sre_constants.MAXREPEAT else None
+
+
 def required_strings(pattern: str) -> frozenset[str] | None:
     """Strings one of which every match of `pattern` contains; None when none can be derived."""
     parsed = sre_parse.parse(pattern)
     return _required(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+
+
+def search_start(positions: list[int], reach: int | None, resume: int) -> int | None:
+    """Where a search for the next match may start, at or after `resume`.
+
+    `positions` are where required strings start; a match holds one that starts at or after
+    `resume` and spans at most `reach` characters, so it starts at most `reach` before the
+    first such string. None: no string is left, so no match is either.
+    """
+    if reach is None:
+        return resume
+    following = bisect.bisect_left(positions, resume)
+    if following == len(positions):
+        return None
+    return max(resume, positions[following] - reach)
 
 
 def _cased(chars: set[str], ignore_case: bool) -> frozenset[str] | None:
@@ -132,6 +154,13 @@ def _selectivity(strings: frozenset[str]) -> tuple[int, int, int]:
     return min(shortest, _SELECTIVE_LENGTH), -len(strings), shortest
 
 
+class StringHits(NamedTuple):
+    """What a StringIndex found in a text: which sets occur, and where strings start."""
+
+    present: frozenset[int]
+    positions: list[int]
+
+
 class StringIndex:
     """Which of several string sets occur in a text, found in one left-to-right regex scan."""
 
@@ -152,14 +181,21 @@ class StringIndex:
 
     def present(self, text: str) -> frozenset[int]:
         """Indexes of the sets one of whose strings occurs in `text` (plus the `None` sets)."""
+        return self.scan(text).present
+
+    def scan(self, text: str) -> StringHits:
+        """The sets present in `text`, and every position where one of their strings starts."""
         if self._regex is None:
-            return self._always
+            return StringHits(self._always, [])
         found: set[int] = set(self._always)
-        hit = self._regex.search(text)
+        positions: list[int] = []
+        search = self._regex.search
+        hit = search(text)
         while hit is not None:
             found |= self._sets_of_hit[hit.group()]
-            hit = self._regex.search(text, hit.start() + 1)
-        return frozenset(found)
+            positions.append(hit.start())
+            hit = search(text, hit.start() + 1)
+        return StringHits(frozenset(found), positions)
 
 
 def _longest_trie(strings: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from guards.literals import StringIndex, required_strings
+from guards.literals import StringIndex, max_width, required_strings, search_start
 from guards.policy import Category, Channel, PhraseRule, Scenario
 from guards.text import Document, normalize_pattern
 from guards.violation import RuleFinding, Violation
@@ -40,6 +40,7 @@ class _Unit:
     compiled: _Compiled
     pattern: re.Pattern[str]
     needs: frozenset[str] | None  # None: nothing derivable, the pattern is always tried
+    width: int | None  # the longest match, None when unbounded
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class _Candidates:
 
     alternation: re.Pattern[str]
     units: tuple[_Unit, ...]
+    # The widest match of any of them, when every one has required strings and a bounded
+    # width: a match then starts at most `reach` characters before a required string.
+    reach: int | None
 
 
 class _Hit(NamedTuple):
@@ -64,7 +68,8 @@ def _units(category: Category, rule: PhraseRule) -> list[_Unit]:
     units = []
     for pattern in rule.patterns:
         normalized = normalize_pattern(pattern)
-        units.append(_Unit(compiled, re.compile(normalized), required_strings(normalized)))
+        needs = required_strings(normalized)
+        units.append(_Unit(compiled, re.compile(normalized), needs, max_width(normalized)))
     return units
 
 
@@ -90,7 +95,9 @@ class PhraseMatcher:
         """One alternation of the given patterns, in policy order (earlier rules win ties)."""
         units = tuple(self._units[i] for i in indexes)
         alternation = "|".join(f"(?P<u{i}>{u.pattern.pattern})" for i, u in enumerate(units))
-        return _Candidates(re.compile(alternation), units)
+        widths = [u.width if u.needs is not None else None for u in units]
+        reach = None if None in widths else max(w for w in widths if w is not None)
+        return _Candidates(re.compile(alternation), units, reach)
 
     @functools.cache  # noqa: B019 - matchers live as long as their compiled policy
     def _index(self, indexes: tuple[int, ...]) -> StringIndex:
@@ -107,21 +114,23 @@ class PhraseMatcher:
         """Violations for every rule match that is the agent's own, uncancelled words."""
         text = doc.norm
         applicable = self._applicable(channel, scenario)
-        present = self._index(applicable).present(text)
-        if not present:
+        hits = self._index(applicable).scan(text)
+        if not hits.present:
             return []
-        indexes = tuple(applicable[n] for n in sorted(present))
-        candidates = self._candidates(indexes)
+        candidates = self._candidates(tuple(applicable[n] for n in sorted(hits.present)))
         found: list[Violation] = []
-        match = candidates.alternation.search(text)
-        while match is not None:
+        search = candidates.alternation.search
+        resume = 0
+        while (start := search_start(hits.positions, candidates.reach, resume)) is not None:
+            match = search(text, start)
+            if match is None:
+                break
             start = match.start()
             hit = self._first_accepted(doc, candidates, match, keep)
             if hit is not None:
                 found.append(hit.violation)
             # After a rejected match, rescan from the next character: a rule may match inside it.
-            resume = hit.end if hit is not None else start + 1
-            match = candidates.alternation.search(text, max(resume, start + 1))
+            resume = max(hit.end if hit is not None else start + 1, start + 1)
         return found
 
     def _first_accepted(

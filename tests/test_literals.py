@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import guards
-from guards.literals import StringIndex, required_strings
+from guards.literals import StringIndex, max_width, required_strings, search_start
 from guards.text import fold, normalize_pattern, strip_invisible
 
 # The seed documents: $HUASHU_SEEDS_DIR, else ../shared/seeds beside the repository.
@@ -89,3 +89,40 @@ def test_string_index_counts_prefixes_and_overlaps() -> None:
 def test_string_index_without_strings() -> None:
     assert StringIndex([]).present("任何文字") == frozenset()
     assert StringIndex([None]).present("") == {0}
+
+
+def test_string_index_scan_reports_every_start() -> None:
+    index = StringIndex([frozenset({"不知道"}), frozenset({"知道"})])
+    hits = index.scan("我不知道，你知道吗")
+    assert hits.present == {0, 1}
+    assert hits.positions == [1, 2, 6]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("不知道", 3),
+        ("(?<![们迷])你(?!们)", 1),
+        ("不知道[^，]{0,5}", 8),
+        ("(保证|确保)(今天|明天)?解决", 6),
+        ("呵呵+", None),
+        ("没(办法)*", None),
+    ],
+)
+def test_max_width(pattern: str, expected: int | None) -> None:
+    assert max_width(pattern) == expected
+
+
+@pytest.mark.parametrize(
+    ("positions", "reach", "resume", "expected"),
+    [
+        ([10, 30], 4, 0, 6),  # jump to just before the first required string
+        ([10, 30], 4, 8, 8),  # never before where the search resumes
+        ([10, 30], 4, 11, 26),  # strings before `resume` cannot be in a later match
+        ([10, 30], 4, 31, None),  # none left: no match is possible
+        ([10, 30], None, 11, 11),  # unbounded width: search on from `resume`
+        ([2], 5, 0, 0),
+    ],
+)
+def test_search_start(positions: list[int], reach: int | None, resume: int, expected: int | None) -> None:
+    assert search_start(positions, reach, resume) == expected

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from unittest import mock
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +30,16 @@ TRIGGERS = [
     "半小时内",
     "24小时内",
     "是您自己操作不当",
+    # Phrases whose matches start before the strings they are found by.
+    "这个我们做不了",
+    "您自己看说明吧",
+    "给您全额赔偿",
+    "我已经说过很多遍了",
+    "很抱歉让您久等了",
+    "我们直接退款给您",
+    "我们系统没权限",
+    "这不是我们的问题",
+    "您赶紧把照片发过来",
     "呵呵",
     "！！",
     "？？",
@@ -136,3 +149,20 @@ def test_traditional_and_full_width_are_checked_like_simplified(
     assert [(v.rule_id, v.start, v.end) for v in original.violations] == [
         (v.rule_id, v.start, v.end) for v in simplified.violations
     ]
+
+
+@EXAMPLES
+@given(text=replies, scenario=scenarios, channel=channels)
+def test_skipping_to_required_strings_finds_what_trying_every_position_finds(
+    text: str, scenario: guards.Scenario | None, channel: guards.Channel
+) -> None:
+    """Phrase matching jumps ahead to the required strings; it must not lose or add a finding."""
+    skipping = guards.check(text, scenario=scenario, channel=channel)
+    with _search_from_every_position():
+        every_position = guards.check(text, scenario=scenario, channel=channel)
+    assert skipping.violations == every_position.violations
+
+
+def _search_from_every_position() -> AbstractContextManager[object]:
+    """Phrase matching without the jump: each search resumes right where the last one ended."""
+    return mock.patch("guards.phrases.search_start", lambda positions, reach, resume: resume)
