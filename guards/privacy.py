@@ -94,7 +94,7 @@ class PrivacyGuard:
         self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
         # Order matters: an earlier kind claims its span (an e-mail made of a phone number
         # is an e-mail; an ID number that also passes Luhn is an ID number).
-        self._finders: dict[PrivacyKind, Callable[[str], Iterator[Span]]] = {
+        self._finders: dict[PrivacyKind, Callable[[str, int], Iterator[Span]]] = {
             "email": self._emails,
             "id_card": self._id_cards,
             "mobile": self._mobiles,
@@ -109,18 +109,22 @@ class PrivacyGuard:
             return []
         found: list[Violation] = []
         taken: list[Span] = []
-        present = {
-            "email": "@" in norm,
-            "id_card": (long_number := _LONG_NUMBER.search(norm) is not None),
-            "mobile": long_number,
-            "bank_card": long_number,
-            "address": _STREET_NUMBER.search(norm) is not None,
+        long_number = _LONG_NUMBER.search(norm)
+        # Mobile, ID and card numbers start at a long run of digits, a mobile's + one before it.
+        number_start = max(0, long_number.start() - 1) if long_number else None
+        starts: dict[PrivacyKind, int | None] = {
+            "email": 0 if "@" in norm else None,
+            "id_card": number_start,
+            "mobile": number_start,
+            "bank_card": number_start,
+            "address": 0 if _STREET_NUMBER.search(norm) else None,
         }
         for kind, finder in self._finders.items():
             finding = self._findings.get(kind)
-            if finding is None or not present[kind]:
+            start = starts[kind]
+            if finding is None or start is None:
                 continue
-            for span in finder(norm):
+            for span in finder(norm, start):
                 if any(t.start < span.end and span.start < t.end for t in taken):
                     continue
                 taken.append(span)
@@ -133,19 +137,19 @@ class PrivacyGuard:
             return False
         return pattern.search(norm, max(0, start - _CUE_WINDOW), start) is not None
 
-    def _id_cards(self, norm: str) -> Iterator[Span]:
-        for m in _ID_CARD.finditer(norm):
+    def _id_cards(self, norm: str, start: int) -> Iterator[Span]:
+        for m in _ID_CARD.finditer(norm, start):
             number = _SEPARATORS.sub("", m.group())
             if id_card_valid(number) and not self._after_cue(self._not_personal, norm, m.start()):
                 yield Span(*m.span())
 
-    def _mobiles(self, norm: str) -> Iterator[Span]:
-        for m in _MOBILE.finditer(norm):
+    def _mobiles(self, norm: str, start: int) -> Iterator[Span]:
+        for m in _MOBILE.finditer(norm, start):
             if not self._after_cue(self._not_personal, norm, m.start()):
                 yield Span(*m.span())
 
-    def _bank_cards(self, norm: str) -> Iterator[Span]:
-        for m in _CARD.finditer(norm):
+    def _bank_cards(self, norm: str, start: int) -> Iterator[Span]:
+        for m in _CARD.finditer(norm, start):
             digits = _SEPARATORS.sub("", m.group())
             if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
                 continue
@@ -154,8 +158,8 @@ class PrivacyGuard:
             if _card_prefix(digits) or self._after_cue(self._bank_cues, norm, m.start()):
                 yield Span(*m.span())
 
-    def _emails(self, norm: str) -> Iterator[Span]:
-        for m in _EMAIL.finditer(norm):
+    def _emails(self, norm: str, start: int) -> Iterator[Span]:
+        for m in _EMAIL.finditer(norm, start):
             if not self._company_email(m.group().lower()):
                 yield Span(*m.span())
 
@@ -170,8 +174,8 @@ class PrivacyGuard:
                 return True
         return False
 
-    def _addresses(self, norm: str) -> Iterator[Span]:
-        for m in _ADDRESS.finditer(norm):
+    def _addresses(self, norm: str, start: int) -> Iterator[Span]:
+        for m in _ADDRESS.finditer(norm, start):
             if not (m.group("region") or m.group("rooms")):
                 continue
             if not self._company_address_before(norm, m.start()):

@@ -13,7 +13,7 @@ from guards.violation import RuleFinding, Violation
 _MARKS = "!！﹗︕?？﹖︖"
 _REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[‼⁇⁈⁉]+")
 _EXCLAMATION = re.compile("[!！﹗︕]")
-_ANY_MARK = re.compile(f"[{_MARKS}‼⁇⁈⁉]")
+_MARK_RUN = re.compile(f"[{_MARKS}‼⁇⁈⁉]+")
 # A cheap first look (the engine skips ahead in C); the full run pattern only runs after a hit.
 _TWO_CAPITALS = re.compile(r"[A-Z]{2}")
 _CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
@@ -41,17 +41,17 @@ class ToneGuard:
 
     def _punctuation(self, ctx: CheckContext) -> list[Violation]:
         norm = ctx.doc.norm
-        if _ANY_MARK.search(norm) is None:
-            return []
         found: list[Violation] = []
-        repeated_spans: list[tuple[int, int]] = []
-        for match in _REPEATED.finditer(norm):
-            repeated_spans.append(match.span())
-            found += self._emit(ctx, self._repeated, match.start(), match.end())
-        for match in _EXCLAMATION.finditer(norm):
-            if any(a <= match.start() < b for a, b in repeated_spans):
-                continue
-            found += self._emit(ctx, self._exclamation, match.start(), match.end())
+        # Each run of marks alone: one cheap scan finds them, the rules then look only there.
+        for run in _MARK_RUN.finditer(norm):
+            repeated_spans: list[tuple[int, int]] = []
+            for match in _REPEATED.finditer(norm, run.start(), run.end()):
+                repeated_spans.append(match.span())
+                found += self._emit(ctx, self._repeated, match.start(), match.end())
+            for match in _EXCLAMATION.finditer(norm, run.start(), run.end()):
+                if any(a <= match.start() < b for a, b in repeated_spans):
+                    continue
+                found += self._emit(ctx, self._exclamation, match.start(), match.end())
         return found
 
     def _capitals(self, ctx: CheckContext) -> list[Violation]:
