@@ -3,6 +3,8 @@
 Speed: each rule pattern is reduced to the literal strings one of which every match contains
 (`required_strings`). For a text, only the patterns whose strings occur in it can match, so
 the alternation is compiled (and cached) over those alone; clean replies skip the regex work.
+And a match spans at most a known number of characters (`max_width`), so the search starts
+that far before the next required string instead of trying every position before it.
 """
 
 from __future__ import annotations
@@ -100,9 +102,9 @@ class PhraseMatcher:
         return _Candidates(re.compile(alternation), units, reach)
 
     @functools.cache  # noqa: B019 - matchers live as long as their compiled policy
-    def _index(self, indexes: tuple[int, ...]) -> StringIndex:
-        """Finds which of these patterns' required strings occur in a text."""
-        return StringIndex([self._units[i].needs for i in indexes])
+    def _index(self, channel: Channel, scenario: Scenario | None) -> StringIndex:
+        """Finds which required strings of the patterns for a channel and scenario occur in a text."""
+        return StringIndex([self._units[i].needs for i in self._applicable(channel, scenario)])
 
     def find(
         self,
@@ -113,10 +115,10 @@ class PhraseMatcher:
     ) -> list[Violation]:
         """Violations for every rule match that is the agent's own, uncancelled words."""
         text = doc.norm
-        applicable = self._applicable(channel, scenario)
-        hits = self._index(applicable).scan(text)
+        hits = self._index(channel, scenario).scan(text)
         if not hits.present:
             return []
+        applicable = self._applicable(channel, scenario)
         candidates = self._candidates(tuple(applicable[n] for n in sorted(hits.present)))
         found: list[Violation] = []
         search = candidates.alternation.search
