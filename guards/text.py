@@ -19,7 +19,8 @@ from typing import NamedTuple
 import opencc
 
 _FOLDED_SYMBOLS = "＋－．＿％＃"
-_WIDE = re.compile(f"[\uff10-\uff19\uff20-\uff3a\uff41-\uff5a{_FOLDED_SYMBOLS}\u3000]")
+_WIDE_CLASS = f"\uff10-\uff19\uff20-\uff3a\uff41-\uff5a{_FOLDED_SYMBOLS}\u3000"
+_WIDE = re.compile(f"[{_WIDE_CLASS}]")
 _WIDE_TABLE: dict[int, int] = {
     **{c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF20, 0xFF3B), *range(0xFF41, 0xFF5B)]},
     **{ord(c): ord(c) - 0xFEE0 for c in _FOLDED_SYMBOLS},
@@ -31,10 +32,13 @@ _PATTERN_TABLE: dict[int, str] = {
     **{ord(c): re.escape(chr(ord(c) - 0xFEE0)) for c in _FOLDED_SYMBOLS},
 }
 # Characters that carry no visible text and can hide a phrase from a naive match.
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-    "\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef]"
+_INVISIBLE_CLASS = (
+    "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef"
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
+# One scan tells whether a text needs either of the two steps above (most replies need neither).
+_INVISIBLE_OR_WIDE = re.compile(f"[{_INVISIBLE_CLASS}{_WIDE_CLASS}]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
@@ -121,12 +125,14 @@ class Document:
     @classmethod
     def of(cls, text: str, customer: str | None = None) -> Document:
         """Normalise `text`; `customer` is the customer's message, for context."""
+        norm_customer = fold(strip_invisible(customer)) if customer else None
+        if not _INVISIBLE_OR_WIDE.search(text):
+            return cls(original=text, norm=to_simplified(text), customer=norm_customer)
         offsets: list[int] | None = None
         visible = text
         if _INVISIBLE.search(text):
             offsets = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
             visible = "".join(text[i] for i in offsets)
-        norm_customer = fold(strip_invisible(customer)) if customer else None
         return cls(original=text, norm=fold(visible), offsets=offsets, customer=norm_customer)
 
     def original_span(self, start: int, end: int) -> Span:
