@@ -179,12 +179,9 @@ class StringIndex:
         }
         self._regex = re.compile(_longest_trie(members)) if members else None
 
-    def present(self, text: str) -> frozenset[int]:
-        """Indexes of the sets one of whose strings occurs in `text` (plus the `None` sets)."""
-        return self.scan(text).present
-
     def scan(self, text: str) -> StringHits:
-        """The sets present in `text`, and every position where one of their strings starts."""
+        """Indexes of the sets one of whose strings occurs in `text` (plus the `None` sets), and
+        every position where one of their strings starts."""
         if self._regex is None:
             return StringHits(self._always, [])
         found: set[int] = set(self._always)

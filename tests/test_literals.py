@@ -80,15 +80,15 @@ def test_string_index_counts_prefixes_and_overlaps() -> None:
     index = StringIndex(
         [frozenset({"ab"}), frozenset({"abcd"}), None, frozenset({"自己"}), frozenset({"您自己"})]
     )
-    assert index.present("abcd") == {0, 1, 2}
-    assert index.present("abce") == {0, 2}
-    assert index.present("请您自己看") == {2, 3, 4}
-    assert index.present("zzz") == {2}
+    assert index.scan("abcd").present == {0, 1, 2}
+    assert index.scan("abce").present == {0, 2}
+    assert index.scan("请您自己看").present == {2, 3, 4}
+    assert index.scan("zzz").present == {2}
 
 
 def test_string_index_without_strings() -> None:
-    assert StringIndex([]).present("任何文字") == frozenset()
-    assert StringIndex([None]).present("") == {0}
+    assert StringIndex([]).scan("任何文字").present == frozenset()
+    assert StringIndex([None]).scan("").present == {0}
 
 
 def test_string_index_scan_reports_every_start() -> None:
