@@ -191,8 +191,9 @@ _MAX_QUOTE = 200
 # Reported speech: what the customer (or an earlier reply) said, up to the end of the clause.
 # "您说的/您反映的 问题" is a noun phrase, not reported speech, so 的/得 right after the verb
 # (also after 过) ends it: in "您反映的问题我们没办法处理" the agent's 没办法 is their own.
+# Every alternative starts with a plain character, so `re` skips ahead by first character.
 _REPORTED = re.compile(
-    r"(您|你|客户|对方|(之前|刚才|上一位)的?客服)(刚才|刚刚|之前|此前|也)?"
+    r"(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
     r"(说|讲|问|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
 )
 

@@ -13,9 +13,11 @@ from guards.violation import RuleFinding, Violation
 _MARKS = "!！﹗︕?？﹖︖"
 _REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[‼⁇⁈⁉]+")
 _EXCLAMATION = re.compile("[!！﹗︕]")
-_MARK_RUN = re.compile(f"[{_MARKS}‼⁇⁈⁉]+")
+# Written [x][x]* rather than [x]+: `re` skips ahead by first character only when a pattern
+# starts with a plain character class, not with a repeat.
+_MARK_RUN = re.compile(f"[{_MARKS}‼⁇⁈⁉][{_MARKS}‼⁇⁈⁉]*")
 # A cheap first look (the engine skips ahead in C); the full run pattern only runs after a hit.
-_TWO_CAPITALS = re.compile(r"[A-Z]{2}")
+_TWO_CAPITALS = re.compile(r"[A-Z][A-Z]")
 _CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
 
 
