@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -151,12 +152,13 @@ def test_requests_per_minute_are_respected(
     assert code == 0, err
     times = sorted(r.at for r in endpoint.requests)
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    # 600 per minute: one every 100 ms (the server sees arrivals, which jitter by a few ms);
-    # without the limit all 8 would arrive within a few milliseconds of each other
+    # 600 per minute: one every 100 ms; without the limit all 8 would arrive within a few
+    # milliseconds of each other. The server sees arrivals, and on a loaded machine one of
+    # them can arrive late, so one gap may be short: the median and the span hold anyway.
     jitter = 0.04
     assert len(times) == 8
-    assert min(gaps) >= 0.1 - jitter, gaps
-    assert times[-1] - times[0] >= 0.7 - jitter
+    assert statistics.median(gaps) >= 0.1 - jitter, gaps
+    assert times[-1] - times[0] >= 0.7 - jitter, gaps
 
 
 def test_tokens_per_minute_are_respected(
