@@ -184,10 +184,12 @@ class StringIndex:
         every position where one of their strings starts."""
         if self._regex is None:
             return StringHits(self._always, [])
-        found: set[int] = set(self._always)
-        positions: list[int] = []
         search = self._regex.search
         hit = search(text)
+        if hit is None:
+            return StringHits(self._always, [])  # the common case: nothing to collect
+        found: set[int] = set(self._always)
+        positions: list[int] = []
         while hit is not None:
             found |= self._sets_of_hit[hit.group()]
             positions.append(hit.start())

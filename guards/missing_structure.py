@@ -132,21 +132,23 @@ class MissingStructureGuard:
 
 def _asks_for(doc: Document, cues: re.Pattern[str], missing: list[_Detail]) -> bool:
     """True when one sentence has a request cue of the agent's and names a `missing` detail."""
-    if cues.search(doc.norm) is None:
+    text = doc.norm
+    if cues.search(text) is None:
         return False
-    for sentence in _SENTENCE.finditer(doc.norm):
+    for sentence in _SENTENCE.finditer(text):
         start, end = sentence.span()
-        asks = any(
-            m.end() > m.start() and not doc.is_quoted(*m.span()) for m in cues.finditer(doc.norm, start, end)
-        )
-        if asks and (not missing or any(d.request.search(doc.norm, start, end) for d in missing)):
+        if _first_unquoted(doc, cues, start, end) is not None and (
+            not missing or any(d.request.search(text, start, end) for d in missing)
+        ):
             return True
     return False
 
 
-def _first_unquoted(doc: Document, pattern: re.Pattern[str]) -> Span | None:
-    """The first match of `pattern` in the agent's own words."""
-    for match in pattern.finditer(doc.norm):
+def _first_unquoted(
+    doc: Document, pattern: re.Pattern[str], start: int = 0, end: int | None = None
+) -> Span | None:
+    """The first match of `pattern` in [start, end) of `doc.norm` in the agent's own words."""
+    for match in pattern.finditer(doc.norm, start, len(doc.norm) if end is None else end):
         if match.end() > match.start() and not doc.is_quoted(*match.span()):
             return Span(*match.span())
     return None

@@ -51,6 +51,9 @@ class _Candidates:
 
     alternation: re.Pattern[str]
     units: tuple[_Unit, ...]
+    # The unit each of the alternation's groups belongs to (a unit's group closes last, so
+    # `match.lastindex` names the unit that matched).
+    unit_of_group: dict[int, int]
     # The widest match of any of them, when every one has required strings and a bounded
     # width: a match then starts at most `reach` characters before a required string.
     reach: int | None
@@ -93,13 +96,18 @@ class PhraseMatcher:
         )
 
     @functools.lru_cache(maxsize=_ALTERNATION_CACHE)  # noqa: B019 - bounded, lives with the matcher
-    def _candidates(self, indexes: tuple[int, ...]) -> _Candidates:
-        """One alternation of the given patterns, in policy order (earlier rules win ties)."""
-        units = tuple(self._units[i] for i in indexes)
-        alternation = "|".join(f"(?P<u{i}>{u.pattern.pattern})" for i, u in enumerate(units))
+    def _candidates(
+        self, channel: Channel, scenario: Scenario | None, present: frozenset[int]
+    ) -> _Candidates:
+        """One alternation of the applicable patterns whose strings are `present`, in policy
+        order (earlier rules win ties)."""
+        applicable = self._applicable(channel, scenario)
+        units = tuple(self._units[applicable[n]] for n in sorted(present))
+        alternation = re.compile("|".join(f"(?P<u{i}>{u.pattern.pattern})" for i, u in enumerate(units)))
+        unit_of_group = {alternation.groupindex[f"u{i}"]: i for i in range(len(units))}
         widths = [u.width if u.needs is not None else None for u in units]
         reach = None if None in widths else max(w for w in widths if w is not None)
-        return _Candidates(re.compile(alternation), units, reach)
+        return _Candidates(alternation, units, unit_of_group, reach)
 
     @functools.cache  # noqa: B019 - matchers live as long as their compiled policy
     def _index(self, channel: Channel, scenario: Scenario | None) -> StringIndex:
@@ -118,8 +126,7 @@ class PhraseMatcher:
         hits = self._index(channel, scenario).scan(text)
         if not hits.present:
             return []
-        applicable = self._applicable(channel, scenario)
-        candidates = self._candidates(tuple(applicable[n] for n in sorted(hits.present)))
+        candidates = self._candidates(channel, scenario, hits.present)
         found: list[Violation] = []
         search = candidates.alternation.search
         resume = 0
@@ -140,7 +147,7 @@ class PhraseMatcher:
     ) -> _Hit | None:
         """The first pattern matching at `match.start()` that is the agent's own, uncancelled words."""
         start = match.start()
-        index = int(str(match.lastgroup)[1:])
+        index = candidates.unit_of_group[match.lastindex]  # type: ignore[index]
         violation = self._accept(doc, candidates.units[index], start, match.end(), keep)
         if violation is not None:
             return _Hit(violation, match.end())

@@ -164,12 +164,13 @@ class Document:
 
     def is_quoted(self, start: int, end: int, *, echo: bool = True) -> bool:
         """True when [start, end) is quoted, reported, or (with `echo`) echoed from the customer."""
-        self.quoted  # noqa: B018 - computes the merged spans on first use
+        if self._quoted is None:
+            self.quoted  # noqa: B018 - computes the merged spans on first use
         # Binary search keeps long texts with many quotes and findings fast.
         index = bisect.bisect_right(self._quote_starts, start) - 1
         if index >= 0 and end <= self._merged_quotes[index].end:
             return True
-        return echo and self._echoes_customer(start, end)
+        return echo and bool(self.customer) and self._echoes_customer(start, end)
 
     def _echoes_customer(self, start: int, end: int) -> bool:
         # An echo repeats the match with its context on both sides (as far as the reply
