@@ -16,16 +16,24 @@ from guards.policy import Category, Policy, PrivacyKind, PrivacyRule
 from guards.text import Span, normalize_pattern
 from guards.violation import RuleFinding, Violation
 
-_NOT_AFTER = r"(?<![0-9A-Za-z*])"
+# A character that, right before a number, makes it part of something longer (or masked).
+_NUMBER_NEIGHBOUR = "[0-9A-Za-z*]"
+_NOT_AFTER = f"(?<!{_NUMBER_NEIGHBOUR})"
 _NOT_BEFORE = r"(?![0-9*])"
+
+
+def _first_digit(digit_class: str) -> str:
+    """A number's first digit, with no neighbour before it; the check follows the digit, so the
+    pattern starts with a character class and `re` can skip ahead to a digit (same matches)."""
+    return f"{digit_class}(?<!{_NUMBER_NEIGHBOUR}{digit_class})"
+
+
 _MOBILE = re.compile(_NOT_AFTER + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NOT_BEFORE)
-# ID and card numbers put the check for a digit before them after their first digit
-# (same matches): a pattern that starts with a character class lets `re` skip ahead.
 _ID_CARD = re.compile(
-    r"[1-9](?<![0-9A-Za-z*][1-9])[0-9]{5}[ -]?"
-    r"(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z*])"
+    _first_digit("[1-9]") + r"[0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    rf"[ -]?[0-9]{{3}}[0-9Xx](?!{_NUMBER_NEIGHBOUR})"
 )
-_CARD = re.compile(r"[0-9](?<![0-9A-Za-z*][0-9])(?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
+_CARD = re.compile(_first_digit("[0-9]") + r"(?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![*])"
 )
