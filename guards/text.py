@@ -13,10 +13,13 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import opencc
+
+from guards import opencc_keys
 
 _FOLDED_SYMBOLS = "＋－．＿％＃"
 _WIDE_CLASS = f"\uff10-\uff19\uff20-\uff3a\uff41-\uff5a{_FOLDED_SYMBOLS}\u3000"
@@ -79,9 +82,25 @@ def _convert_run(run: str) -> str:
     return converted if _aligned(run, converted) else run.translate(_single_char_table())
 
 
+@functools.cache
+def _may_convert() -> Callable[[str], bool]:
+    """A test for texts OpenCC may change: any Chinese character, unless its keys are known."""
+    known = opencc_keys.changeable()
+    return known if known is not None else lambda text: _CJK.search(text) is not None
+
+
+@functools.cache
+def _needs_folding() -> Callable[[str], bool]:
+    """A test for texts that `Document.of` must fold: invisible, full-width or Traditional."""
+    known = opencc_keys.changeable(_INVISIBLE_CLASS + _WIDE_CLASS)
+    if known is not None:
+        return known
+    return lambda text: _INVISIBLE_OR_WIDE.search(text) is not None or _CJK.search(text) is not None
+
+
 def to_simplified(text: str) -> str:
     """Simplified Chinese with exactly one output character per input character."""
-    if not _CJK.search(text):
+    if not _may_convert()(text):
         return text
     converted = str(_converter().convert(text))
     if converted == text or _aligned(text, converted):
@@ -126,6 +145,8 @@ class Document:
     def of(cls, text: str, customer: str | None = None) -> Document:
         """Normalise `text`; `customer` is the customer's message, for context."""
         norm_customer = fold(strip_invisible(customer)) if customer else None
+        if not _needs_folding()(text):
+            return cls(original=text, norm=text, customer=norm_customer)
         if not _INVISIBLE_OR_WIDE.search(text):
             return cls(original=text, norm=to_simplified(text), customer=norm_customer)
         offsets: list[int] | None = None
