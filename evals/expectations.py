@@ -128,7 +128,7 @@ def deadline_within_policy(expectation: Expectation, outcome: Outcome) -> Verdic
     """The draft commits to a concrete deadline, and no deadline breaks the policy's limits."""
     draft = outcome.draft
     context = CheckContext(Document.of(draft.text, outcome.case.message), draft.scenario, draft.channel)
-    deadlines = [t.text for t in context.times if t.kind != "immediate"]
+    deadlines = [t.text for t in context.deadlines]
     rule_ids = {c.id for c in outcome.policy.unkeepable_promise.commitments}
     broken = [v for v in draft.report.violations if v.rule_id in rule_ids]
     if broken:

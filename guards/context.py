@@ -21,9 +21,10 @@ class CheckContext:
     channel: Channel
 
     @cached_property
-    def times(self) -> list[TimeExpression]:
-        """Time commitments in the agent's own words (quotes left out)."""
-        return [t for t in find_time_expressions(self.doc.norm) if not self.doc.is_quoted(t.start, t.end)]
+    def deadlines(self) -> list[TimeExpression]:
+        """Time commitments with a deadline (not 马上/立即) in the agent's own words (quotes left out)."""
+        found = find_time_expressions(self.doc.norm, immediate=False)
+        return [t for t in found if not self.doc.is_quoted(t.start, t.end)]
 
 
 class Guard(Protocol):

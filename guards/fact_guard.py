@@ -130,8 +130,8 @@ class FactPreservationGuard:
         rule = self._checks.added_commitment
         return [
             draft_violation(ctx.doc, rule, self.category, Span(t.start, t.end))
-            for t in ctx.times
-            if t.kind != "immediate" and not any(abs(t.hours - h) < 1e-6 for h in allowed)
+            for t in ctx.deadlines
+            if not any(abs(t.hours - h) < 1e-6 for h in allowed)
         ]
 
     def _policy_hours(self, ctx: CheckContext) -> set[float]:

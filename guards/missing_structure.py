@@ -117,8 +117,7 @@ class MissingStructureGuard:
         self, ctx: CheckContext, structure: _Structure, element: _Element
     ) -> Violation | None:
         """A solution with a concrete deadline; the finding points at a vague word (尽快) if any."""
-        has_deadline = any(t.kind != "immediate" for t in ctx.times)
-        if has_deadline and _first_unquoted(ctx.doc, element.cues) is not None:
+        if ctx.deadlines and _first_unquoted(ctx.doc, element.cues) is not None:
             return None
         return self._emit(ctx.doc, element, _first_unquoted(ctx.doc, self._vague), [])
 

@@ -91,6 +91,12 @@ _TIME = re.compile(
     rf"(?:(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})|(?P<immediate>{_IMMEDIATE}))",
     re.IGNORECASE,
 )
+# The same scan without the immediate words, for callers that only judge deadlines (no
+# immediate word shares a character with a duration or a day, so the other matches are the same).
+_DEADLINE = re.compile(
+    rf"(?=[0-9{_CN_NUM}半今当明后本这下])(?:(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE}))",
+    re.IGNORECASE,
+)
 
 # How far before a time expression its lead-in, past marker or negation is looked for.
 _LOOKBEHIND = 12
@@ -216,14 +222,14 @@ def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
     return TimeExpression(start, end, 0.0, "immediate", match.group())
 
 
-def find_time_expressions(norm: str) -> list[TimeExpression]:
+def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpression]:
     """Every time commitment in `norm`, in order; past, conditional and negated ones are left out.
 
-    Immediate words (马上, 立即 …) are always reported: whether what follows them is in the
-    agent's control is for the phrase rules to judge.
+    Immediate words (马上, 立即 …) are always reported unless `immediate` is false: whether what
+    follows them is in the agent's control is for the phrase rules to judge.
     """
     found = []
-    for match in _TIME.finditer(norm):
+    for match in (_TIME if immediate else _DEADLINE).finditer(norm):
         expr = _judged(norm, match)
         if expr is not None:
             found.append(expr)

@@ -103,11 +103,10 @@ class UnkeepablePromiseGuard:
         """Deadlines (not 马上/立即, which the phrase rules judge) outside the commitments."""
         found: list[Violation] = []
         applicable = self._applicable(ctx.channel, ctx.scenario)
-        for expr in ctx.times:
-            if expr.kind != "immediate":
-                finding = self._judge(ctx.doc, expr, applicable)
-                if finding is not None:
-                    found.append(finding)
+        for expr in ctx.deadlines:
+            finding = self._judge(ctx.doc, expr, applicable)
+            if finding is not None:
+                found.append(finding)
         return found
 
     def _applicable(self, channel: Channel, scenario: Scenario | None) -> _Applicable:

@@ -141,3 +141,18 @@ def test_spans_index_the_normalised_text_with_offsets() -> None:
     text = "非常抱歉。预计1-3个工作日内完成，今天给您答复。"
     exprs = find_time_expressions(fold(text))
     assert [(e.start, e.end) for e in exprs] == [(7, 15), (18, 20)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我马上为您查询，预计明天给您答复，立即为您记录，3个工作日内完成。",
+        "现在就为您处理，两天内回复您；立马登记，今天发货。",
+        "马上三天内为您处理",
+    ],
+)
+def test_deadlines_only_are_the_same_expressions_without_the_immediate_words(text: str) -> None:
+    norm = fold(text)
+    everything = find_time_expressions(norm)
+    assert any(e.kind == "immediate" for e in everything)
+    assert find_time_expressions(norm, immediate=False) == [e for e in everything if e.kind != "immediate"]
