@@ -18,22 +18,27 @@ from guards.violation import RuleFinding, Violation
 
 # A character that, right before a number, makes it part of something longer (or masked).
 _NUMBER_NEIGHBOUR = "[0-9A-Za-z*]"
-_NOT_AFTER = f"(?<!{_NUMBER_NEIGHBOUR})"
 _NOT_BEFORE = r"(?![0-9*])"
 
 
-def _first_digit(digit_class: str) -> str:
-    """A number's first digit, with no neighbour before it; the check follows the digit, so the
-    pattern starts with a character class and `re` can skip ahead to a digit (same matches)."""
-    return f"{digit_class}(?<!{_NUMBER_NEIGHBOUR}{digit_class})"
+def _number_start(first: str) -> str:
+    """A number's first character, with no neighbour before it; the check follows the character,
+    so the pattern starts with a plain character or class and `re` can skip ahead to it (the
+    matches are those of the check before the character)."""
+    return f"{first}(?<!{_NUMBER_NEIGHBOUR}{first})"
 
 
-_MOBILE = re.compile(_NOT_AFTER + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NOT_BEFORE)
+# (?:(?:\+|00)?86[ -]?)?1[3-9]… with each way to start spelled out: +86, 0086, 86 or 1.
+_MOBILE_START = "|".join(
+    _number_start(first) + rest
+    for first, rest in ((r"\+", "86[ -]?1"), ("0", "086[ -]?1"), ("8", "6[ -]?1"), ("1", ""))
+)
+_MOBILE = re.compile(f"(?:{_MOBILE_START})[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}" + _NOT_BEFORE)
 _ID_CARD = re.compile(
-    _first_digit("[1-9]") + r"[0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    _number_start("[1-9]") + r"[0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
     rf"[ -]?[0-9]{{3}}[0-9Xx](?!{_NUMBER_NEIGHBOUR})"
 )
-_CARD = re.compile(_first_digit("[0-9]") + r"(?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
+_CARD = re.compile(_number_start("[0-9]") + r"(?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![*])"
 )
