@@ -55,6 +55,106 @@ def search_start(positions: list[int], reach: int | None, resume: int) -> int | 
     return max(resume, positions[following] - reach)
 
 
+def skip_ahead(pattern: str) -> str:
+    """`pattern` rewritten so that `re` skips ahead to the characters its matches start with.
+
+    `re` skips ahead by first character only when a pattern starts with a plain character or
+    class. `[F](?<=(?=P).)` starts with the class F of first characters of P and then matches P
+    at that character inside a lookaround: `search` finds the same place, the groups hold P's
+    match, but the match itself spans the first character only (so not for `finditer`). The
+    pattern is returned unchanged when it already starts plainly or its first characters are
+    unknown. Empty matches are lost, which callers reject anyway.
+    """
+    parsed = sre_parse.parse(pattern)
+    if parsed.state.flags & ~re.UNICODE or _starts_plainly(list(parsed)):
+        return pattern  # inline global flags cannot move inside a group
+    first = _first(list(parsed), ignore_case=False)
+    if first is None or not first.ranges:
+        return pattern
+    return f"[{first.as_class()}](?<=(?={pattern}).)"
+
+
+def _starts_plainly(items: list[Item]) -> bool:
+    """True when `re` already skips ahead: a character, a class or literal-first branches."""
+    while items and items[0][0] is sre_constants.SUBPATTERN and not items[0][1][1]:
+        items = list(items[0][1][3])
+    if not items:
+        return False
+    op, av = items[0]
+    if op is sre_constants.BRANCH:
+        return all(branch and branch[0][0] is sre_constants.LITERAL for branch in av[1])
+    return op in _PLAIN_STARTS
+
+
+class _FirstChars(NamedTuple):
+    """Code point ranges a match can start with, and whether the match can be empty."""
+
+    ranges: frozenset[tuple[int, int]]
+    may_be_empty: bool
+
+    def as_class(self) -> str:
+        return "".join(
+            re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+            for lo, hi in sorted(self.ranges)
+        )
+
+
+_PLAIN_STARTS = (sre_constants.LITERAL, sre_constants.IN)
+_NOTHING = _FirstChars(frozenset(), True)
+
+
+def _first(items: Iterable[Item], ignore_case: bool) -> _FirstChars | None:
+    """The first characters of a sequence: those of each item up to the first that cannot be empty."""
+    ranges: set[tuple[int, int]] = set()
+    for op, av in items:
+        item = _first_of_item(op, av, ignore_case)
+        if item is None:
+            return None
+        ranges |= item.ranges
+        if not item.may_be_empty:
+            return _FirstChars(frozenset(ranges), False)
+    return _FirstChars(frozenset(ranges), True)
+
+
+def _first_of_item(op: Any, av: Any, ignore_case: bool) -> _FirstChars | None:
+    if op in _ZERO_WIDTH:
+        return _NOTHING
+    if op is sre_constants.LITERAL:
+        return None if _has_case(av, av, ignore_case) else _FirstChars(frozenset({(av, av)}), False)
+    if op is sre_constants.IN:
+        ranges = []
+        for inner_op, inner_av in av:
+            if inner_op is sre_constants.LITERAL:
+                lo = hi = inner_av
+            elif inner_op is sre_constants.RANGE:
+                lo, hi = inner_av
+            else:
+                return None  # a negated class or a category (\d)
+            if _has_case(lo, hi, ignore_case):
+                return None
+            ranges.append((lo, hi))
+        return _FirstChars(frozenset(ranges), False)
+    if op is sre_constants.SUBPATTERN:
+        return _first(av[3], ignore_case or bool(av[1] & re.IGNORECASE))
+    if op is sre_constants.ATOMIC_GROUP:
+        return _first(av, ignore_case)
+    if op is sre_constants.BRANCH:
+        branches = [_first(branch, ignore_case) for branch in av[1]]
+        if any(b is None for b in branches):
+            return None
+        ranges = frozenset().union(*(b.ranges for b in branches))  # type: ignore[union-attr]
+        return _FirstChars(ranges, any(b.may_be_empty for b in branches))  # type: ignore[union-attr]
+    if op in _REPEATS:
+        inner = _first(av[2], ignore_case)
+        return None if inner is None else _FirstChars(inner.ranges, inner.may_be_empty or av[0] == 0)
+    return None
+
+
+def _has_case(lo: int, hi: int, ignore_case: bool) -> bool:
+    """True when case-insensitive matching applies to a character in [lo, hi]."""
+    return ignore_case and any(chr(c).lower() != chr(c).upper() for c in range(lo, hi + 1))
+
+
 def _cased(chars: set[str], ignore_case: bool) -> frozenset[str] | None:
     # Case-insensitive letters also match non-ASCII look-alikes (k ~ U+212A KELVIN SIGN), so
     # only characters without case give exact strings then.

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from guards.literals import StringIndex, max_width, required_strings, search_start
+from guards.literals import StringIndex, max_width, required_strings, search_start, skip_ahead
 from guards.policy import Category, Channel, PhraseRule, Scenario
 from guards.text import Document, normalize_pattern
 from guards.violation import RuleFinding, Violation
@@ -52,7 +52,7 @@ class _Candidates:
     alternation: re.Pattern[str]
     units: tuple[_Unit, ...]
     # The unit each of the alternation's groups belongs to (a unit's group closes last, so
-    # `match.lastindex` names the unit that matched).
+    # `match.lastindex` names the unit that matched, and that group spans the match).
     unit_of_group: dict[int, int]
     # The widest match of any of them, when every one has required strings and a bounded
     # width: a match then starts at most `reach` characters before a required string.
@@ -103,7 +103,9 @@ class PhraseMatcher:
         order (earlier rules win ties)."""
         applicable = self._applicable(channel, scenario)
         units = tuple(self._units[applicable[n]] for n in sorted(present))
-        alternation = re.compile("|".join(f"(?P<u{i}>{u.pattern.pattern})" for i, u in enumerate(units)))
+        source = "|".join(f"(?P<u{i}>{u.pattern.pattern})" for i, u in enumerate(units))
+        # Only the groups span the match: with skip_ahead, the match is its first character.
+        alternation = re.compile(skip_ahead(source))
         unit_of_group = {alternation.groupindex[f"u{i}"]: i for i in range(len(units))}
         widths = [u.width if u.needs is not None else None for u in units]
         reach = None if None in widths else max(w for w in widths if w is not None)
@@ -146,11 +148,12 @@ class PhraseMatcher:
         self, doc: Document, candidates: _Candidates, match: re.Match[str], keep: RuleFilter | None
     ) -> _Hit | None:
         """The first pattern matching at `match.start()` that is the agent's own, uncancelled words."""
-        start = match.start()
-        index = candidates.unit_of_group[match.lastindex]  # type: ignore[index]
-        violation = self._accept(doc, candidates.units[index], start, match.end(), keep)
+        group: int = match.lastindex  # type: ignore[assignment]
+        start, end = match.span(group)
+        index = candidates.unit_of_group[group]
+        violation = self._accept(doc, candidates.units[index], start, end, keep)
         if violation is not None:
-            return _Hit(violation, match.end())
+            return _Hit(violation, end)
         # The alternation reports only the first pattern that matches here; when its match is
         # rejected, a later pattern may still match at the same place.
         for unit in candidates.units[index + 1 :]:

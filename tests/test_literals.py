@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import guards
-from guards.literals import StringIndex, max_width, required_strings, search_start
+from guards.literals import StringIndex, max_width, required_strings, search_start, skip_ahead
 from guards.text import fold, normalize_pattern, strip_invisible
 
 # The seed documents: $HUASHU_SEEDS_DIR, else ../shared/seeds beside the repository.
@@ -126,3 +126,60 @@ def test_max_width(pattern: str, expected: int | None) -> None:
 )
 def test_search_start(positions: list[int], reach: int | None, resume: int, expected: int | None) -> None:
     assert search_start(positions, reach, resume) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        ("(?<![我们])没(有)?办法", "没"),
+        ("(您|你)?(自己|自行)看", "你您自"),
+        ("(?:a|b*)c", "abc"),
+        ("(?i:一|二)天", "一二"),
+        ("(?P<u0>不知道)|(?P<u1>(?<!我)没办法)", "不没"),
+        ("(?>呵)+|嘿{2,}", "呵嘿"),
+        ("(?:如)?[若假]", "假如若"),
+    ],
+)
+def test_skip_ahead_starts_with_the_first_characters(pattern: str, first: str) -> None:
+    rewritten = skip_ahead(pattern)
+    assert rewritten == f"[{first}](?<=(?={pattern}).)"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "不知道",  # a plain character already lets re skip ahead
+        "[您你]自己",
+        "(?:您|你)自己",  # literal-first branches too
+        "\\d+天",  # a category: first characters unknown
+        "[^，。]稍等",  # a negated class
+        "(?i)ok",  # inline global flags cannot move into the lookaround
+        "(?i:ok)",  # letters with case under IGNORECASE
+    ],
+)
+def test_skip_ahead_leaves_other_patterns_alone(pattern: str) -> None:
+    assert skip_ahead(pattern) == pattern
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed documents not available")
+def test_skip_ahead_finds_the_same_matches_as_the_pattern() -> None:
+    """From every place a non-empty match is found, the rewrite finds it too, with the same groups."""
+    policy = guards.default_policy()
+    rules = [*policy.forbidden_phrase, *policy.blame_or_argue, *policy.unkeepable_promise.phrases]
+    unless = ["|".join(normalize_pattern(u) for u in rule.unless) for rule in rules if rule.unless]
+    texts = corpus()
+    rewritten_count = compared = 0
+    for pattern in [*policy_patterns(), *unless]:
+        # Group 1 spans the pattern's match in both (the rewrite's own match is one character).
+        original, rewritten = re.compile(f"({pattern})"), re.compile(skip_ahead(f"({pattern})"))
+        rewritten_count += original.pattern != rewritten.pattern
+        for text in texts:
+            for position in [0, *(m.start() for m in original.finditer(text))]:
+                expected = original.search(text, position)
+                if expected is None or expected.end() == expected.start():
+                    continue
+                found = rewritten.search(text, position)
+                assert found is not None and found.groups() == expected.groups(), (pattern, text)
+                assert found.span(1) == expected.span(1)
+                compared += 1
+    assert rewritten_count > 20 and compared > 500  # the rewrite really applies, and is exercised
