@@ -85,18 +85,22 @@ _RELATIVE = (
     r"\s*(?P<day_suffix>之内|以内|内|之前|以前|前)?"
 )
 _IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
-# One scan for all three kinds; the leading class lets the engine skip ahead cheaply.
-_TIME = re.compile(
-    rf"(?=[0-9{_CN_NUM}半今当明后本这下马立即现])"
-    rf"(?:(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})|(?P<immediate>{_IMMEDIATE}))",
-    re.IGNORECASE,
-)
+
+
+def _scan(first: str, kinds: str) -> re.Pattern[str]:
+    """One scan for several kinds: `first` holds the characters their matches start with.
+
+    The pattern starts with that class, so `re` skips ahead to them, and then matches the kinds
+    there inside a lookaround: the match is the first character, the kind's group spans the time.
+    """
+    return re.compile(f"[{first}](?<=(?={kinds}).)", re.IGNORECASE)
+
+
+_DURATION_OR_DAY = rf"(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})"
+_TIME = _scan(f"0-9{_CN_NUM}半今当明后本这下马立即现", rf"{_DURATION_OR_DAY}|(?P<immediate>{_IMMEDIATE})")
 # The same scan without the immediate words, for callers that only judge deadlines (no
 # immediate word shares a character with a duration or a day, so the other matches are the same).
-_DEADLINE = re.compile(
-    rf"(?=[0-9{_CN_NUM}半今当明后本这下])(?:(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE}))",
-    re.IGNORECASE,
-)
+_DEADLINE = _scan(f"0-9{_CN_NUM}半今当明后本这下", _DURATION_OR_DAY)
 
 # How far before a time expression its lead-in, past marker or negation is looked for.
 _LOOKBEHIND = 12
@@ -206,20 +210,21 @@ def _is_commitment(norm: str, start: int, end: int, suffix: str, *, ago_is_past:
 
 def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
     """The time expression of one match when it is a commitment (马上/立即 always are)."""
-    kind = match.lastgroup
-    start, end = match.span()
+    kind: str = match.lastgroup  # type: ignore[assignment]
+    start, end = match.span(kind)
     if kind == "duration":
         hours = _duration_hours(match)
         if hours is None or not _is_commitment(
             norm, start, end, match.group("suffix") or "", ago_is_past=True
         ):
             return None
-        return TimeExpression(start, end, hours, "duration", match.group())
+        return TimeExpression(start, end, hours, "duration", norm[start:end])
     if kind == "relative_day":
         if not _is_commitment(norm, start, end, match.group("day_suffix") or "", ago_is_past=False):
             return None
-        return TimeExpression(start, end, _RELATIVE_HOURS[match.group("day")], "relative_day", match.group())
-    return TimeExpression(start, end, 0.0, "immediate", match.group())
+        hours = _RELATIVE_HOURS[match.group("day")]
+        return TimeExpression(start, end, hours, "relative_day", norm[start:end])
+    return TimeExpression(start, end, 0.0, "immediate", norm[start:end])
 
 
 def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpression]:
@@ -228,9 +233,13 @@ def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpr
     Immediate words (马上, 立即 …) are always reported unless `immediate` is false: whether what
     follows them is in the agent's control is for the phrase rules to judge.
     """
+    search = (_TIME if immediate else _DEADLINE).search
     found = []
-    for match in (_TIME if immediate else _DEADLINE).finditer(norm):
+    position = 0
+    # As finditer would, but a match's group spans the time: the next search starts after it.
+    while (match := search(norm, position)) is not None:
         expr = _judged(norm, match)
         if expr is not None:
             found.append(expr)
+        position = match.end(match.lastgroup)  # type: ignore[arg-type]
     return found
