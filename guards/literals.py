@@ -122,32 +122,37 @@ def _first_of_item(op: Any, av: Any, ignore_case: bool) -> _FirstChars | None:
     if op is sre_constants.LITERAL:
         return None if _has_case(av, av, ignore_case) else _FirstChars(frozenset({(av, av)}), False)
     if op is sre_constants.IN:
-        ranges = []
-        for inner_op, inner_av in av:
-            if inner_op is sre_constants.LITERAL:
-                lo = hi = inner_av
-            elif inner_op is sre_constants.RANGE:
-                lo, hi = inner_av
-            else:
-                return None  # a negated class or a category (\d)
-            if _has_case(lo, hi, ignore_case):
-                return None
-            ranges.append((lo, hi))
-        return _FirstChars(frozenset(ranges), False)
+        return _first_of_class(av, ignore_case)
     if op is sre_constants.SUBPATTERN:
         return _first(av[3], ignore_case or bool(av[1] & re.IGNORECASE))
     if op is sre_constants.ATOMIC_GROUP:
         return _first(av, ignore_case)
     if op is sre_constants.BRANCH:
         branches = [_first(branch, ignore_case) for branch in av[1]]
-        if any(b is None for b in branches):
+        known = [b for b in branches if b is not None]
+        if len(known) < len(branches):
             return None
-        ranges = frozenset().union(*(b.ranges for b in branches))  # type: ignore[union-attr]
-        return _FirstChars(ranges, any(b.may_be_empty for b in branches))  # type: ignore[union-attr]
+        ranges = frozenset(r for b in known for r in b.ranges)
+        return _FirstChars(ranges, any(b.may_be_empty for b in known))
     if op in _REPEATS:
         inner = _first(av[2], ignore_case)
         return None if inner is None else _FirstChars(inner.ranges, inner.may_be_empty or av[0] == 0)
     return None
+
+
+def _first_of_class(items: Iterable[Item], ignore_case: bool) -> _FirstChars | None:
+    ranges: set[tuple[int, int]] = set()
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            lo = hi = av
+        elif op is sre_constants.RANGE:
+            lo, hi = av
+        else:
+            return None  # a negated class or a category (\d)
+        if _has_case(lo, hi, ignore_case):
+            return None
+        ranges.add((lo, hi))
+    return _FirstChars(frozenset(ranges), False)
 
 
 def _has_case(lo: int, hi: int, ignore_case: bool) -> bool:
