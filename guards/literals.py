@@ -34,6 +34,11 @@ def max_width(pattern: str) -> int | None:
     return widest if widest < sre_constants.MAXREPEAT else None
 
 
+def min_width(pattern: str) -> int:
+    """The fewest characters a match of `pattern` can span."""
+    return int(sre_parse.parse(pattern).getwidth()[0])
+
+
 def required_strings(pattern: str) -> frozenset[str] | None:
     """Strings one of which every match of `pattern` contains; None when none can be derived."""
     parsed = sre_parse.parse(pattern)

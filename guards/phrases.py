@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from guards.literals import StringIndex, max_width, required_strings, search_start, skip_ahead
+from guards.literals import StringIndex, max_width, min_width, required_strings, search_start, skip_ahead
 from guards.policy import Category, Channel, PhraseRule, Scenario
 from guards.text import Document, normalize_pattern
 from guards.violation import RuleFinding, Violation
@@ -29,9 +29,48 @@ RuleFilter = Callable[[PhraseRule, Document, int, int], bool]
 
 
 @dataclass(frozen=True)
+class _Unless:
+    """A rule's `unless` patterns as one regex; group 1 spans a match (the match may not, see
+    `skip_ahead`)."""
+
+    regex: re.Pattern[str]
+    may_be_empty: bool
+
+    @classmethod
+    def of(cls, patterns: Sequence[str]) -> _Unless | None:
+        """The regex for `patterns`, or None when there are none."""
+        if not patterns:
+            return None
+        source = "(" + "|".join(normalize_pattern(p) for p in patterns) + ")"
+        may_be_empty = min_width(source) == 0
+        return cls(re.compile(source if may_be_empty else skip_ahead(source)), may_be_empty)
+
+    def covers(self, text: str, start: int, end: int) -> bool:
+        """True when a match near [start, end) overlaps it (polite form, negation…).
+
+        The matches are those `finditer` gives over the window: each search starts where the
+        last match ended.
+        """
+        left = max(0, start - _UNLESS_WINDOW)
+        right = min(len(text), end + _UNLESS_WINDOW)
+        if self.may_be_empty:  # finditer's own rules for empty matches
+            return any(m.start() < end and m.end() > start for m in self.regex.finditer(text, left, right))
+        search = self.regex.search
+        position = left
+        while (found := search(text, position, right)) is not None:
+            found_start, found_end = found.span(1)
+            if found_start >= end:
+                return False  # the later matches start later still
+            if found_end > start:
+                return True
+            position = found_end
+        return False
+
+
+@dataclass(frozen=True)
 class _Compiled:
     rule: PhraseRule
-    unless: re.Pattern[str] | None
+    unless: _Unless | None
     finding: RuleFinding
 
 
@@ -67,9 +106,8 @@ class _Hit(NamedTuple):
 
 
 def _units(category: Category, rule: PhraseRule) -> list[_Unit]:
-    unless = "|".join(normalize_pattern(u) for u in rule.unless)
     finding = RuleFinding(category, rule.id, rule.severity, rule.message, rule.suggestion, str(rule.source))
-    compiled = _Compiled(rule, re.compile(unless) if unless else None, finding)
+    compiled = _Compiled(rule, _Unless.of(rule.unless), finding)
     units = []
     for pattern in rule.patterns:
         normalized = normalize_pattern(pattern)
@@ -175,15 +213,8 @@ class PhraseMatcher:
             return None
         if rule.skip_quoted and doc.is_quoted(start, end, echo=rule.skip_echo):
             return None
-        if compiled.unless is not None and _cancelled(compiled.unless, doc.norm, start, end):
+        if compiled.unless is not None and compiled.unless.covers(doc.norm, start, end):
             return None
         if keep is not None and not keep(rule, doc, start, end):
             return None
         return compiled.finding.at(doc, start, end)
-
-
-def _cancelled(unless: re.Pattern[str], text: str, start: int, end: int) -> bool:
-    """True when an `unless` match near [start, end) covers it (polite form, negation…)."""
-    left = max(0, start - _UNLESS_WINDOW)
-    right = min(len(text), end + _UNLESS_WINDOW)
-    return any(found.start() < end and found.end() > start for found in unless.finditer(text, left, right))
