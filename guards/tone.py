@@ -11,14 +11,16 @@ from guards.violation import RuleFinding, Violation
 
 # Every width and form of ! and ?; ‼ ⁇ ⁈ ⁉ are two marks in one character.
 _MARKS = "!！﹗︕?？﹖︖"
-_REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[‼⁇⁈⁉]+")
+_DOUBLE_MARKS = "‼⁇⁈⁉"
+_REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[{_DOUBLE_MARKS}]+")
 _EXCLAMATION = re.compile("[!！﹗︕]")
 # Written [x][x]* rather than [x]+: `re` skips ahead by first character only when a pattern
 # starts with a plain character class, not with a repeat.
-_MARK_RUN = re.compile(f"[{_MARKS}‼⁇⁈⁉][{_MARKS}‼⁇⁈⁉]*")
+_MARK_RUN = re.compile(f"[{_MARKS}{_DOUBLE_MARKS}][{_MARKS}{_DOUBLE_MARKS}]*")
 # A cheap first look (the engine skips ahead in C); the full run pattern only runs after a hit.
 _TWO_CAPITALS = re.compile(r"[A-Z][A-Z]")
-_CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
+# The "no letter before" check follows the first capital, so the pattern starts with a class.
+_CAPS_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[A-Z]+(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
 
 
 class ToneGuard:
@@ -46,6 +48,11 @@ class ToneGuard:
         found: list[Violation] = []
         # Each run of marks alone: one cheap scan finds them, the rules then look only there.
         for run in _MARK_RUN.finditer(norm):
+            if run.end() - run.start() == 1 and norm[run.start()] not in _DOUBLE_MARKS:
+                # The common case, one single mark: no repetition, at most an exclamation.
+                if _EXCLAMATION.match(norm, run.start()):
+                    found += self._emit(ctx, self._exclamation, run.start(), run.end())
+                continue
             repeated_spans: list[tuple[int, int]] = []
             for match in _REPEATED.finditer(norm, run.start(), run.end()):
                 repeated_spans.append(match.span())
