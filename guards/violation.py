@@ -51,7 +51,7 @@ class RuleFinding:
         """The finding at [start, end) of `doc.norm`, mapped back to the original text."""
         if doc.offsets is not None:
             start, end = doc.original_span(start, end)
-        return Violation(
+        fields = (
             self.category,
             self.rule_id,
             self.severity,
@@ -62,6 +62,8 @@ class RuleFinding:
             self.suggestion,
             self.source,
         )
+        # tuple.__new__ skips the NamedTuple constructor's extra Python call: a check builds many.
+        return tuple.__new__(Violation, fields)
 
 
 @dataclass(frozen=True, slots=True)
