@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from guards.context import CheckContext
+from guards.literals import StringIndex, required_strings
 from guards.policy import (
     Category,
     DetailItem,
@@ -45,6 +47,8 @@ class _Element:
 
     spec: StructureElement
     cues: re.Pattern[str]
+    # Finds where the strings start one of which every cue contains; None when not derivable.
+    cue_strings: StringIndex | None
     finding: RuleFinding
 
     @classmethod
@@ -53,7 +57,9 @@ class _Element:
         finding = RuleFinding(
             category, spec.id, spec.severity, spec.message, spec.suggestion, str(spec.source)
         )
-        return cls(spec, _alternation(spec.cues), finding)
+        cues = _alternation(spec.cues)
+        needs = required_strings(cues.pattern)
+        return cls(spec, cues, StringIndex([needs]) if needs is not None else None, finding)
 
 
 _ElementCheck = Callable[[CheckContext, _Structure, _Element], "Violation | None"]
@@ -109,7 +115,7 @@ class MissingStructureGuard:
         missing = [d for d in structure.details if customer is None or not d.given.search(customer)]
         if structure.details and not missing:
             return None
-        if _asks_for(ctx.doc, element.cues, missing):
+        if _asks_for(ctx.doc, element, missing):
             return None
         return self._emit(ctx.doc, element, None, [d.item.name for d in missing])
 
@@ -129,18 +135,29 @@ class MissingStructureGuard:
         return element.finding.at(doc, start, end, f"{element.spec.message}（尚缺：{'、'.join(details)}）")
 
 
-def _asks_for(doc: Document, cues: re.Pattern[str], missing: list[_Detail]) -> bool:
+def _asks_for(doc: Document, element: _Element, missing: list[_Detail]) -> bool:
     """True when one sentence has a request cue of the agent's and names a `missing` detail."""
     text = doc.norm
+    cues = element.cues
     if cues.search(text) is None:
         return False
+    # Only a sentence where a cue's string starts can hold a cue.
+    starts = element.cue_strings.scan(text).positions if element.cue_strings is not None else None
     for sentence in _SENTENCE.finditer(text):
         start, end = sentence.span()
+        if starts is not None and not _starts_within(starts, start, end):
+            continue
         if _first_unquoted(doc, cues, start, end) is not None and (
             not missing or any(d.request.search(text, start, end) for d in missing)
         ):
             return True
     return False
+
+
+def _starts_within(starts: list[int], start: int, end: int) -> bool:
+    """True when one of the sorted `starts` lies in [start, end)."""
+    index = bisect.bisect_left(starts, start)
+    return index < len(starts) and starts[index] < end
 
 
 def _first_unquoted(
