@@ -45,7 +45,7 @@ def required_strings(pattern: str) -> frozenset[str] | None:
     return _required(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
 
 
-def search_start(positions: list[int], reach: int | None, resume: int) -> int | None:
+def search_start(positions: Sequence[int], reach: int | None, resume: int) -> int | None:
     """Where a search for the next match may start, at or after `resume`.
 
     `positions` are where required strings start; a match holds one that starts at or after
@@ -268,7 +268,7 @@ class StringHits(NamedTuple):
     """What a StringIndex found in a text: which sets occur, and where strings start."""
 
     present: frozenset[int]
-    positions: list[int]
+    positions: Sequence[int]
 
 
 class StringIndex:
@@ -288,16 +288,17 @@ class StringIndex:
             for string in members
         }
         self._regex = re.compile(_longest_trie(members)) if members else None
+        self._nothing_found = StringHits(self._always, ())
 
     def scan(self, text: str) -> StringHits:
         """Indexes of the sets one of whose strings occurs in `text` (plus the `None` sets), and
         every position where one of their strings starts."""
         if self._regex is None:
-            return StringHits(self._always, [])
+            return self._nothing_found
         search = self._regex.search
         hit = search(text)
         if hit is None:
-            return StringHits(self._always, [])  # the common case: nothing to collect
+            return self._nothing_found  # the common case: nothing to collect
         found: set[int] = set(self._always)
         positions: list[int] = []
         while hit is not None:

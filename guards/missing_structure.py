@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from guards.context import CheckContext
@@ -85,20 +85,25 @@ class MissingStructureGuard:
         }
         self._vague = _alternation(section.vague_deadlines)
         # Elements judged by more than their cue words; the others need one unquoted cue.
-        self._special: dict[StructureElementName, _ElementCheck] = {
+        special: dict[StructureElementName, _ElementCheck] = {
             "details_request": self._check_details,
             "solution": self._check_solution,
+        }
+        # Per scenario: how each required element is checked, in the policy's order.
+        self._checks = {
+            scenario: tuple((special.get(n, self._check_cues), self._elements[n]) for n in s.spec.elements)
+            for scenario, s in self._structures.items()
         }
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """One finding per required element that is missing."""
-        structure = self._structures.get(ctx.scenario) if ctx.scenario else None
-        if structure is None:
+        checks = self._checks.get(ctx.scenario) if ctx.scenario else None
+        if checks is None:
             return []
+        structure = self._structures[ctx.scenario]  # type: ignore[index]
         found: list[Violation] = []
-        for name in structure.spec.elements:
-            element_check = self._special.get(name, self._check_cues)
-            finding = element_check(ctx, structure, self._elements[name])
+        for element_check, element in checks:
+            finding = element_check(ctx, structure, element)
             if finding is not None:
                 found.append(finding)
         return found
@@ -154,7 +159,7 @@ def _asks_for(doc: Document, element: _Element, missing: list[_Detail]) -> bool:
     return False
 
 
-def _starts_within(starts: list[int], start: int, end: int) -> bool:
+def _starts_within(starts: Sequence[int], start: int, end: int) -> bool:
     """True when one of the sorted `starts` lies in [start, end)."""
     index = bisect.bisect_left(starts, start)
     return index < len(starts) and starts[index] < end
