@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -138,8 +138,8 @@ class Document:
     offsets: list[int] | None = None
     customer: str | None = None
     _quoted: list[Span] | None = field(default=None, repr=False)
-    _merged_quotes: list[Span] = field(default_factory=list, repr=False)
-    _quote_starts: list[int] = field(default_factory=list, repr=False)
+    _merged_quotes: Sequence[Span] = field(default=(), repr=False)
+    _quote_starts: Sequence[int] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, text: str, customer: str | None = None) -> Document:
