@@ -102,11 +102,15 @@ def to_simplified(text: str) -> str:
     """Simplified Chinese with exactly one output character per input character."""
     if not _may_convert()(text):
         return text
-    converted = str(_converter().convert(text))
+    try:
+        converted = str(_converter().convert(text))
+    except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): OpenCC takes UTF-8
+        converted = ""
     if converted == text or _aligned(text, converted):
         return converted
-    # OpenCC changed the length somewhere: convert each CJK run on its own, so only the
-    # runs that cannot be converted one for one fall back to the per-character table.
+    # OpenCC changed the length somewhere (or could not read the text): convert each CJK run
+    # on its own, so only the runs that cannot be converted one for one fall back to the
+    # per-character table.
     return _CJK_RUN.sub(lambda m: _convert_run(m.group()), text)
 
 

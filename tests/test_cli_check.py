@@ -226,6 +226,24 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
     assert "not checked (line 2, 4, 5, 6, 7, 10)" in as_text.stdout.splitlines()[-1]
 
 
+def test_a_lone_surrogate_escape_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "surrogates.jsonl"
+    lines = [
+        '{"id": 1, "text": "\\u9019\\u500b\\u6211\\u4e0d\\u77e5\\u9053\\ud800"}',  # Traditional + half a pair
+        '{"id": 2, "text": "好的", "customer": "\\udc00"}',
+        '{"id": 3, "text": "\\ud83d\\ude00 这个我也不知道"}',  # a whole pair is an emoji: checked
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = huashu("check", "--jsonl", str(path), "--format", "jsonl")
+    assert_one_line_error(result, "line 1, 2", "could not be checked")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "text has a lone surrogate (\\ud800)" in records[0]["error"]
+    assert "customer has a lone surrogate (\\udc00)" in records[1]["error"]
+    assert rule_ids(records[2]) == {"fp.dont_know"} and records[2]["violations"][0]["start"] == 6
+    as_text = huashu("check", "--jsonl", str(path))
+    assert as_text.returncode == 2 and "Traceback" not in as_text.stderr
+
+
 def test_an_empty_reply_is_an_error() -> None:
     assert_one_line_error(huashu("check", ""), "empty")
     assert_one_line_error(huashu("check", "-", stdin=b"  \n\n"), "empty", "stdin")

@@ -76,6 +76,7 @@ pieces = st.one_of(
     st.text(alphabet=st.one_of(HAN, WIDE, TRADITIONAL), max_size=8),
     st.sampled_from(TRIGGERS),
     st.sampled_from(INVISIBLE),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),  # half a pair, as JSON allows
 )
 replies = st.lists(pieces, max_size=14).map("".join)
 scenarios = st.sampled_from([None, *guards.SCENARIOS])

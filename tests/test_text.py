@@ -35,6 +35,12 @@ def test_simplified_and_non_chinese_text_is_unchanged() -> None:
         assert to_simplified(text) == text
 
 
+def test_a_lone_surrogate_does_not_stop_the_conversion() -> None:
+    # JSON can carry half a surrogate pair ("\\ud800"); OpenCC cannot read it.
+    assert to_simplified("這是規定\ud800後來") == "这是规定\ud800后来"
+    assert guards.check("這是規定\ud800").violations[0].rule_id == "fp.its_the_rule"
+
+
 def test_conversion_that_would_change_length_falls_back_per_character(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from guards import Channel, Scenario
 
 STDIN = "-"
 ReplyId = str | int | None
+# JSON may escape half of a surrogate pair ("\ud800"); alone it is no character and cannot be printed.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,11 @@ def _record(data: dict[str, object], number: int, defaults: Defaults) -> ReplyIn
     text = record.text if record.text is not None else record.reply
     if text is None:
         return InputProblem(reply_id, number, f"line {number}: no `text` (or `reply`) field")
+    for name, value in (("id", raw_id), ("text", text), ("customer", record.customer)):
+        if isinstance(value, str) and (lone := _LONE_SURROGATE.search(value)):
+            code = f"\\u{ord(lone.group()):04x}"
+            problem = f"line {number}: {name} has a lone surrogate ({code}), which is not text"
+            return InputProblem(None if name == "id" else reply_id, number, problem)
     if not text.strip():
         return InputProblem(reply_id, number, f"line {number}: the reply text is empty")
     return ReplyInput(

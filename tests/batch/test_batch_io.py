@@ -67,6 +67,31 @@ def test_undecodable_bytes_mark_only_their_row_and_survive_in_the_output(
     assert statuses == [b"clean", b"error", b"violates"]
 
 
+def test_a_lone_surrogate_escape_in_jsonl_marks_only_its_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "lib.jsonl"
+    source.write_text(
+        '{"id": 1, "text": "\\u9019\\u662f\\u898f\\u5b9a\\ud800"}\n{"id": 2, "text": "这个我也不知道"}\n',
+        encoding="utf-8",
+    )
+    for output in ("out.csv", "out.jsonl"):
+        code, _, err = huashu(
+            capsys,
+            "batch",
+            "check",
+            str(source),
+            "-o",
+            str(tmp_path / output),
+            "--report",
+            str(tmp_path / "r.html"),
+        )
+        assert code == 2, err
+        assert "line 1 has a lone surrogate (\\ud800)" in err
+    rows = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["huashu_status"] for r in rows] == ["error", "violates"]
+
+
 def test_xlsx_round_trip_keeps_cell_types(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = [[101, "投诉", BAD_TEMPLATE, 3.5], [102, "物流", CLEAN_TEMPLATE, None]]
     source = write_xlsx(tmp_path / "lib.xlsx", rows)
