@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean
+WHEEL_VENV ?= .venv-wheel
+# The guard tests that import only the installed package (the CLI tests run the source tree).
+WHEEL_TESTS := $(notdir $(filter-out tests/test_cli_% tests/test_local_%,$(wildcard tests/test_*.py)))
+
+.PHONY: demo test lint typecheck unit wheel bench clean
 
 $(VENV)/.dev-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +32,7 @@ demo: $(VENV)/.local-installed
 	$(BIN)/huashu check --jsonl docs/samples/replies.jsonl || [ $$? -eq 1 ]
 	@echo "The local model keeps running for the next call; stop it with: $(BIN)/huashu model stop"
 
-test: $(VENV)/.dev-installed lint typecheck unit
+test: $(VENV)/.dev-installed lint typecheck unit wheel
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -40,10 +44,23 @@ typecheck: $(VENV)/.dev-installed
 unit: $(VENV)/.dev-installed
 	$(BIN)/pytest -q
 
-bench: $(VENV)/.dev-installed
+# The wheel users install (`pip install .`) has the guard engine compiled with mypyc (setup.py).
+# Build it, install it in its own venv and run the guard tests against it from tests/, so that
+# `import guards` finds the installed package, not the source tree.
+wheel: $(VENV)/.dev-installed
+	rm -rf dist $(WHEEL_VENV)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet dist/huashu-*.whl 'pytest>=8.0,<10' 'hypothesis>=6.100,<7'
+	cd tests && ../$(WHEEL_VENV)/bin/python -c "import guards.engine as m; \
+		assert not m.__file__.endswith('.py'), 'the wheel has no compiled guards: is a C compiler installed?'"
+	cd tests && ../$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
+
+bench: $(VENV)/.dev-installed wheel
 	$(BIN)/python benchmarks/bench_guards.py
+	$(WHEEL_VENV)/bin/python benchmarks/bench_guards.py
 	$(BIN)/python benchmarks/bench_draft.py
 	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(WHEEL_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

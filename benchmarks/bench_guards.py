@@ -22,8 +22,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import guards
+import guards.engine
 
 CLEAN_SENTENCES = (
     "您好，很高兴为您服务。",
@@ -143,6 +145,12 @@ def report(rows: list[Row]) -> bool:
     return ok
 
 
+def build() -> str:
+    """Which build of the guard engine is measured: the compiled wheel or pure Python."""
+    compiled = not guards.engine.__file__.endswith(".py")
+    return "compiled with mypyc (wheel)" if compiled else "pure Python"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (single-threaded: one core) and print the side-by-side table."""
     parser = argparse.ArgumentParser(
@@ -152,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the rows as JSON to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a row misses a target")
     args = parser.parse_args(argv)
+    print(f"guards: {build()} ({Path(guards.__file__).parent})\n")
     rows = run(args.seconds)
     ok = report(rows)
     if args.json:

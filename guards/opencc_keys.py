@@ -104,11 +104,12 @@ class _Finder:
 
 
 @functools.cache
-def changeable(extra_class: str = "") -> Callable[[str], bool] | None:
+def changeable(extra_class: str = "", keys: T2SKeys | None = None) -> Callable[[str], bool] | None:
     """A test for texts t2s may change (or that have a character of the regex class
-    `extra_class`); None when the stored keys do not belong to the installed dictionaries."""
+    `extra_class`); None when the keys (by default the stored ones) do not belong to the
+    installed dictionaries."""
     share = share_dir()
-    keys = stored()
+    keys = keys or stored()
     if share is None or digest(dictionary_files(share)) != keys.digest:
         return None
     # A plain character class keeps the search one skip-ahead scan (an alternation around it
