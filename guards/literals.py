@@ -34,6 +34,22 @@ def max_width(pattern: str) -> int | None:
     return widest if widest < sre_constants.MAXREPEAT else None
 
 
+def uses_backreference(pattern: str) -> bool:
+    """True when `pattern` refers back to a group (\\1, (?(1)…)): joined with other patterns
+    into one regex, its group numbers would change."""
+    return _refers_back(sre_parse.parse(pattern).data)
+
+
+def _refers_back(node: object) -> bool:
+    if isinstance(node, sre_parse.SubPattern):
+        node = node.data
+    if not isinstance(node, list | tuple):
+        return False
+    if node and (node[0] is sre_constants.GROUPREF or node[0] is sre_constants.GROUPREF_EXISTS):
+        return True
+    return any(_refers_back(child) for child in node)
+
+
 def min_width(pattern: str) -> int:
     """The fewest characters a match of `pattern` can span."""
     return int(sre_parse.parse(pattern).getwidth()[0])

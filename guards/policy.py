@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from guards.literals import uses_backreference
+
 Severity = Literal["block", "warn"]
 Category = Literal[
     "forbidden_phrase",
@@ -57,9 +59,16 @@ class Model(BaseModel):
 
 def _check_regex(pattern: str) -> str:
     try:
-        re.compile(pattern)
+        compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+    # The guards join a list's patterns into one regex, so a pattern must not depend on being alone.
+    if compiled.flags & ~re.UNICODE:
+        raise ValueError(f"{pattern!r}: flags like (?i) must be scoped, e.g. (?i:abc)")
+    if compiled.groupindex:
+        raise ValueError(f"{pattern!r}: named groups are not supported; use (...) or (?:...)")
+    if uses_backreference(pattern):
+        raise ValueError(f"{pattern!r}: backreferences (\\1, (?(1)…)) are not supported")
     return pattern
 
 

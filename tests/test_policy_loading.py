@@ -83,6 +83,21 @@ def phrase_rule(rule_id: str, **fields: str) -> str:
             "missing_structure.scenarios[refund].scenario",
             "Input should be",
         ),
+        (
+            META + phrase_rule("fp.new", patterns="['(?i)whatever']"),
+            "forbidden_phrase[fp.new].patterns[0]",
+            "must be scoped, e.g. (?i:abc)",
+        ),
+        (
+            META + phrase_rule("fp.new", patterns="['(?P<x>不)知道']"),
+            "forbidden_phrase[fp.new].patterns[0]",
+            "named groups are not supported",
+        ),
+        (
+            META + phrase_rule("fp.new", unless="['(好)\\1']"),
+            "forbidden_phrase[fp.new].unless[0]",
+            "backreferences",
+        ),
         ('[meta]\nname = "acme"\n', "meta.version", "required field is missing"),
         (
             META + phrase_rule("fp.new") + phrase_rule("fp.new2").replace("fp.new2", "fp.new"),
@@ -101,6 +116,9 @@ def phrase_rule(rule_id: str, **fields: str) -> str:
         "bad-id",
         "bad-cue-regex",
         "bad-scenario",
+        "global-flags",
+        "named-group",
+        "backreference",
         "missing-meta-field",
         "duplicate-id",
     ],
