@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from unittest import mock
 
@@ -9,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import guards
-from guards.text import Document, fold
+from guards.phrases import _UNLESS_WINDOW, _Unless
+from guards.policy import PhraseRule
+from guards.text import Document, fold, normalize_pattern
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -167,3 +170,43 @@ def test_skipping_to_required_strings_finds_what_trying_every_position_finds(
 def _search_from_every_position() -> AbstractContextManager[object]:
     """Phrase matching without the jump: each search resumes right where the last one ended."""
     return mock.patch("guards.phrases.search_start", lambda positions, reach, resume: resume)
+
+
+POLITE = [
+    "不知道您是否方便",
+    "如果您暂时没办法提供",
+    "我们不能保证",
+    "一定会尽力",
+    "无法全额赔偿",
+    "看不清楚",
+    "请稍等两分钟",
+]
+UNLESS_RULES = [
+    rule
+    for rule in (
+        *guards.default_policy().forbidden_phrase,
+        *guards.default_policy().unkeepable_promise.phrases,
+    )
+    if rule.unless
+]
+
+
+@EXAMPLES
+@given(
+    text=st.lists(st.one_of(pieces, st.sampled_from(POLITE)), max_size=10).map("".join),
+    rule=st.sampled_from(UNLESS_RULES),
+    data=st.data(),
+)
+def test_an_unless_list_cancels_exactly_what_finditer_over_its_window_finds(
+    text: str, rule: PhraseRule, data: st.DataObject
+) -> None:
+    """The skip-ahead search (phrases._Unless) gives the answer of the plain regex's finditer."""
+    norm = Document.of(text).norm
+    start = data.draw(st.integers(0, len(norm)))
+    end = data.draw(st.integers(start, len(norm)))
+    unless = _Unless.of(rule.unless)
+    assert unless is not None
+    plain = re.compile("|".join(normalize_pattern(u) for u in rule.unless))
+    left, right = max(0, start - _UNLESS_WINDOW), min(len(norm), end + _UNLESS_WINDOW)
+    expected = any(m.start() < end and m.end() > start for m in plain.finditer(norm, left, right))
+    assert unless.covers(norm, start, end) == expected
