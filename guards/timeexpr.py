@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Literal, NamedTuple
 
+from guards.literals import skip_ahead
+
 TimeKind = Literal["duration", "relative_day", "immediate"]
 
 _DIGITS = {
@@ -85,22 +87,13 @@ _RELATIVE = (
     r"\s*(?P<day_suffix>之内|以内|内|之前|以前|前)?"
 )
 _IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
-
-
-def _scan(first: str, kinds: str) -> re.Pattern[str]:
-    """One scan for several kinds: `first` holds the characters their matches start with.
-
-    The pattern starts with that class, so `re` skips ahead to them, and then matches the kinds
-    there inside a lookaround: the match is the first character, the kind's group spans the time.
-    """
-    return re.compile(f"[{first}](?<=(?={kinds}).)", re.IGNORECASE)
-
-
 _DURATION_OR_DAY = rf"(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})"
-_TIME = _scan(f"0-9{_CN_NUM}半今当明后本这下马立即现", rf"{_DURATION_OR_DAY}|(?P<immediate>{_IMMEDIATE})")
+# One scan for all three kinds. With skip_ahead, `re` skips ahead to the characters a time can
+# start with; the match is that character, and the kind's group spans the time.
+_TIME = re.compile(skip_ahead(rf"(?i:{_DURATION_OR_DAY}|(?P<immediate>{_IMMEDIATE}))"))
 # The same scan without the immediate words, for callers that only judge deadlines (no
 # immediate word shares a character with a duration or a day, so the other matches are the same).
-_DEADLINE = _scan(f"0-9{_CN_NUM}半今当明后本这下", _DURATION_OR_DAY)
+_DEADLINE = re.compile(skip_ahead(f"(?i:{_DURATION_OR_DAY})"))
 
 # How far before a time expression its lead-in, past marker or negation is looked for.
 _LOOKBEHIND = 12
