@@ -194,15 +194,11 @@ def _capped(strings: frozenset[str]) -> frozenset[str] | None:
 
 
 def _class(items: Iterable[Item], ignore_case: bool) -> frozenset[str] | None:
-    chars: set[str] = set()
-    for op, av in items:
-        if op is sre_constants.LITERAL:
-            chars.add(chr(av))
-        elif op is sre_constants.RANGE and av[1] - av[0] < _MAX_CLASS:
-            chars.update(map(chr, range(av[0], av[1] + 1)))
-        else:
-            return None  # negated class, category (\d) or a wide range
-    return _cased(chars, ignore_case) if len(chars) <= _MAX_CLASS else None
+    first = _first_of_class(items, ignore_case)  # None: negated, a category (\d) or letters with case
+    if first is None or any(hi - lo >= _MAX_CLASS for lo, hi in first.ranges):
+        return None
+    chars = frozenset(chr(c) for lo, hi in first.ranges for c in range(lo, hi + 1))
+    return chars if len(chars) <= _MAX_CLASS else None
 
 
 def _exact(op: Any, av: Any, ignore_case: bool) -> frozenset[str] | None:
