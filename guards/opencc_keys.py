@@ -86,8 +86,16 @@ def derive(share: Path, tool: Path) -> T2SKeys:
     return T2SKeys(digest(files), "".join(sorted(characters)), tuple(phrases))
 
 
+@functools.cache
+def installed_digest() -> str | None:
+    """The digest of the installed t2s dictionaries (read once); None when there are none."""
+    share = share_dir()
+    return digest(dictionary_files(share)) if share is not None else None
+
+
+@functools.cache
 def stored() -> T2SKeys:
-    """The keys stored in the package."""
+    """The keys stored in the package (read once)."""
     data = json.loads(KEYS_FILE.read_text(encoding="utf-8"))
     return T2SKeys(data["digest"], data["characters"], tuple(data["phrases"]))
 
@@ -108,9 +116,8 @@ def changeable(extra_class: str = "", keys: T2SKeys | None = None) -> Callable[[
     """A test for texts t2s may change (or that have a character of the regex class
     `extra_class`); None when the keys (by default the stored ones) do not belong to the
     installed dictionaries."""
-    share = share_dir()
     keys = keys or stored()
-    if share is None or digest(dictionary_files(share)) != keys.digest:
+    if installed_digest() != keys.digest:
         return None
     # A plain character class keeps the search one skip-ahead scan (an alternation around it
     # would not); any character outside the Basic Multilingual Plane counts, so the class stays
