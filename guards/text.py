@@ -42,6 +42,7 @@ _INVISIBLE_CLASS = (
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
 # One scan tells whether a text needs either of the two steps above (most replies need neither).
 _INVISIBLE_OR_WIDE = re.compile(f"[{_INVISIBLE_CLASS}{_WIDE_CLASS}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
@@ -100,8 +101,11 @@ def _needs_folding() -> Callable[[str], bool]:
 
 def to_simplified(text: str) -> str:
     """Simplified Chinese with exactly one output character per input character."""
-    if not _may_convert()(text):
-        return text
+    return _simplified(text) if _may_convert()(text) else text
+
+
+def _simplified(text: str) -> str:
+    """`to_simplified` for a text OpenCC may change."""
     try:
         converted = str(_converter().convert(text))
     except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): OpenCC takes UTF-8
@@ -128,6 +132,13 @@ def normalize_pattern(pattern: str) -> str:
     return to_simplified(pattern)
 
 
+def lone_surrogate(text: str) -> str | None:
+    """The first half of a surrogate pair standing alone in `text` (JSON allows "\\ud800"), as
+    that escape; such a string is no text and cannot be printed or written."""
+    found = _SURROGATE.search(text)
+    return f"\\u{ord(found.group()):04x}" if found else None
+
+
 def strip_invisible(text: str) -> str:
     """`text` without zero-width and other invisible characters."""
     return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
@@ -151,8 +162,8 @@ class Document:
         norm_customer = fold(strip_invisible(customer)) if customer else None
         if not _needs_folding()(text):
             return cls(original=text, norm=text, customer=norm_customer)
-        if not _INVISIBLE_OR_WIDE.search(text):
-            return cls(original=text, norm=to_simplified(text), customer=norm_customer)
+        if not _INVISIBLE_OR_WIDE.search(text):  # so it is Traditional (or may be): convert
+            return cls(original=text, norm=_simplified(text), customer=norm_customer)
         offsets: list[int] | None = None
         visible = text
         if _INVISIBLE.search(text):

@@ -24,11 +24,10 @@ from typing import IO, Any, Protocol
 
 from drafting.batch.rows import SourceRow, cell_text
 from drafting.errors import InputError
+from guards.text import lone_surrogate
 
 _SCAN_CHUNK = 1 << 20
 _UNDECODED = re.compile("[\udc80-\udcff]")
-# A JSON escape of half a surrogate pair ("\ud800") decodes to a string that cannot be written.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _CANDIDATES = ("utf-8", "gb18030")
 # Longest CSV field accepted (over-long texts are bad rows, not a broken file).
 _MAX_FIELD = 1 << 24
@@ -312,8 +311,7 @@ def _json_row(number: int, line: str) -> SourceRow:
     if not isinstance(data, dict):
         return SourceRow(number, {}, f"line {number} is a JSON {type(data).__name__}, not an object")
     for value in data.values():
-        if isinstance(value, str) and (lone := _SURROGATE.search(value)):
-            code = f"\\u{ord(lone.group()):04x}"
+        if isinstance(value, str) and (code := lone_surrogate(value)):
             return SourceRow(number, {}, f"line {number} has a lone surrogate ({code}), which is not text")
     return SourceRow(number, data)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +24,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drafting.errors import InputError
 from guards import Channel, Scenario
+from guards.text import lone_surrogate
 
 STDIN = "-"
 ReplyId = str | int | None
-# JSON may escape half of a surrogate pair ("\ud800"); alone it is no character and cannot be printed.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -145,8 +143,7 @@ def _record(data: dict[str, object], number: int, defaults: Defaults) -> ReplyIn
     if text is None:
         return InputProblem(reply_id, number, f"line {number}: no `text` (or `reply`) field")
     for name, value in (("id", raw_id), ("text", text), ("customer", record.customer)):
-        if isinstance(value, str) and (lone := _LONE_SURROGATE.search(value)):
-            code = f"\\u{ord(lone.group()):04x}"
+        if isinstance(value, str) and (code := lone_surrogate(value)):
             problem = f"line {number}: {name} has a lone surrogate ({code}), which is not text"
             return InputProblem(None if name == "id" else reply_id, number, problem)
     if not text.strip():
