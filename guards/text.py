@@ -42,7 +42,8 @@ _INVISIBLE_CLASS = (
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
 # One scan tells whether a text needs either of the two steps above (most replies need neither).
 _INVISIBLE_OR_WIDE = re.compile(f"[{_INVISIBLE_CLASS}{_WIDE_CLASS}]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Built with chr(): mypyc, which compiles this module for the wheel, rejects surrogates in literals.
+_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
