@@ -14,15 +14,17 @@ from setuptools import setup
 
 # The hot path of `guards.check`; policy.py and loader.py stay Python (pydantic models).
 COMPILED_GUARDS = [
-    "guards/blame_or_argue.py",
     "guards/context.py",
+    "guards/draft_artifacts.py",
     "guards/engine.py",
-    "guards/forbidden_phrase.py",
-    "guards/literals.py",
+    "guards/fact_guard.py",
     "guards/missing_structure.py",
-    "guards/opencc_keys.py",
-    "guards/phrases.py",
+    "guards/patterns.py",
+    "guards/phrase_guard.py",
+    "guards/phrase_rules.py",
+    "guards/prefilter.py",
     "guards/privacy.py",
+    "guards/registry.py",
     "guards/text.py",
     "guards/timeexpr.py",
     "guards/tone.py",

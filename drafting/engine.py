@@ -29,9 +29,7 @@ from drafting.parsing import ReplyParseError, ReplyTextStream, parse_reply
 from drafting.prompting import Prompts, reply_schema
 from drafting.tones import get_tone
 from drafting.triage import Escalation, detect_escalation, keyword_scenario
-from guards import SCENARIOS, Channel, Guard, Policy, Scenario
-from guards.draft_artifacts import draft_guards
-from guards.fact_guard import rewrite_guards
+from guards import SCENARIOS, Channel, CompiledPolicy, DraftInputs, Policy, Scenario, compile_policy
 
 DEFAULT_MAX_ATTEMPTS = 3
 # Sampling temperature of the re-asks: small models tend to repeat their last answer word for
@@ -70,10 +68,10 @@ StreamEvent = TextDelta | AttemptFinished | DraftFinished
 class ReplyChecker:
     """The checks the engine judges a job's replies by; `check` runs them on any text (an edit)."""
 
-    policy: Policy
+    policy: CompiledPolicy
     channel: Channel
     customer: str | None
-    extra_guards: tuple[Guard, ...]
+    draft: DraftInputs
 
     def check(self, text: str, scenario: Scenario | None) -> guards.GuardReport:
         """The findings of `text` in `scenario`, exactly as the engine finds them in a reply."""
@@ -83,7 +81,7 @@ class ReplyChecker:
             channel=self.channel,
             customer=self.customer,
             policy=self.policy,
-            extra_guards=self.extra_guards,
+            draft=self.draft,
         )
 
 
@@ -98,7 +96,7 @@ class _Job:
     given: Scenario | None
     likely: Scenario | None
     escalation: Escalation
-    extra_guards: Sequence[Guard] = ()
+    original: str | None = None  # a rewrite's original, whose facts must be kept
     tone: str | None = None
 
 
@@ -127,6 +125,7 @@ class Drafter:
         self.client = client
         self.retry_temperature = retry_temperature
         self.policy = policy or guards.default_policy()
+        self.compiled = compile_policy(self.policy)
         self.max_attempts = max_attempts
         self.prompts = Prompts(self.policy)
 
@@ -184,16 +183,16 @@ class Drafter:
         return self._checker(self._rewrite_job(agent_text, customer, tone, channel, scenario, None))
 
     def _checker(self, job: _Job) -> ReplyChecker:
-        model_checks = draft_guards(
-            self.policy,
-            example_clauses=self.prompts.example_clauses,
-            instruction_clauses=self.prompts.instruction_clauses,
+        draft = DraftInputs(
+            example_clauses=tuple(self.prompts.example_clauses),
+            instruction_clauses=tuple(self.prompts.instruction_clauses),
+            original=job.original,
         )
-        return ReplyChecker(self.policy, job.channel, job.customer, (*model_checks, *job.extra_guards))
+        return ReplyChecker(self.compiled, job.channel, job.customer, draft)
 
     def _draft_job(self, ticket: Ticket) -> _Job:
         given = None if ticket.scenario == "auto" else ticket.scenario
-        likely = keyword_scenario(ticket.customer_texts(), self.policy)
+        likely = keyword_scenario(ticket.customer_texts(), self.compiled)
         return _Job(
             kind="draft",
             user_message=self.prompts.draft(ticket, likely=likely),
@@ -201,7 +200,7 @@ class Drafter:
             channel=ticket.channel,
             given=given,
             likely=likely,
-            escalation=detect_escalation(ticket, self.policy),
+            escalation=detect_escalation(ticket, self.compiled),
         )
 
     def _rewrite_job(
@@ -218,9 +217,9 @@ class Drafter:
         tone = get_tone(tone_name)
         channel = channel or tone.channel or "online"
         given = None if scenario == "auto" else scenario
-        likely = keyword_scenario([t for t in (customer, original) if t], self.policy)
+        likely = keyword_scenario([t for t in (customer, original) if t], self.compiled)
         escalation = (
-            detect_escalation(Ticket(message=customer), self.policy) if customer else Escalation(False)
+            detect_escalation(Ticket(message=customer), self.compiled) if customer else Escalation(False)
         )
         return _Job(
             kind="rewrite",
@@ -238,7 +237,7 @@ class Drafter:
             given=given,
             likely=likely,
             escalation=escalation,
-            extra_guards=rewrite_guards(self.policy, original, customer),
+            original=original,
             tone=tone.name,
         )
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -27,10 +26,8 @@ from guards.draft_artifacts import clauses
 from guards.policy import Commitment, DraftCheckRule, PhraseRule
 from guards.text import fold
 
-# The stdlib's regex parser (no public API gives a pattern's structure).
-_parse_regex: Callable[[str], Any] = importlib.import_module("re._parser").parse
 # Phrase advice in the system prompt: the blocking forbidden phrases and unkeepable promises
-# with a suggestion, one sample phrase per rule (every token of the system prompt costs time
+# with a suggestion, one of each rule's examples (every token of the system prompt costs time
 # on a small local model).
 _ADVICE_PHRASES_PER_RULE = 1
 _SPEAKERS = {"customer": "客户", "agent": "客服"}
@@ -60,55 +57,6 @@ def render(template: str, **values: Any) -> str:
     return _environment().get_template(template).render(**values).strip()
 
 
-def regex_sample(pattern: str) -> str | None:
-    """A shortest plain phrase the regex matches (first alternatives, optional parts left out)."""
-    try:
-        return _sample(_parse_regex(pattern))
-    except (ValueError, TypeError, RecursionError):
-        return None
-
-
-def _sample(parsed: Any) -> str | None:
-    out = []
-    for op, av in parsed:
-        piece = _SAMPLERS.get(str(op), _unsampleable)(av)
-        if piece is None:
-            return None
-        out.append(piece)
-    return "".join(out)
-
-
-def _unsampleable(av: Any) -> str | None:
-    return None
-
-
-def _repeat(av: Any) -> str | None:
-    low, _, item = av
-    if low == 0:
-        return ""
-    piece = _sample(item)
-    return None if piece is None else piece * low
-
-
-def _char_class(av: Any) -> str | None:
-    first_op, first_av = av[0]
-    return chr(first_av) if str(first_op) == "LITERAL" else None
-
-
-_SAMPLERS: dict[str, Callable[[Any], str | None]] = {
-    "LITERAL": lambda av: chr(av),
-    "SUBPATTERN": lambda av: _sample(av[3]),
-    "BRANCH": lambda av: _sample(av[1][0]),
-    "MAX_REPEAT": _repeat,
-    "MIN_REPEAT": _repeat,
-    "POSSESSIVE_REPEAT": _repeat,
-    "IN": _char_class,
-    "AT": lambda av: "",
-    "ASSERT": lambda av: "",
-    "ASSERT_NOT": lambda av: "",
-}
-
-
 @dataclass(frozen=True)
 class Advice:
     """'Use X instead of Y, Z' for the system prompt."""
@@ -118,15 +66,14 @@ class Advice:
 
 
 def phrase_advice(policy: Policy) -> list[Advice]:
-    """Blocking phrase rules with a suggestion, grouped by suggestion, as sample phrases."""
+    """Blocking phrase rules with a suggestion, grouped by suggestion, with their first example."""
     rules: list[PhraseRule] = [*policy.forbidden_phrase, *policy.unkeepable_promise.phrases]
     grouped: dict[str, list[str]] = {}
     for rule in rules:
         if rule.severity != "block" or not rule.suggestion:
             continue
-        samples = [s for s in (regex_sample(p) for p in rule.patterns) if s]
         phrases = grouped.setdefault(rule.suggestion, [])
-        phrases.extend(s for s in samples[:_ADVICE_PHRASES_PER_RULE] if s not in phrases)
+        phrases.extend(s for s in rule.examples[:_ADVICE_PHRASES_PER_RULE] if s not in phrases)
     return [Advice(use, tuple(phrases)) for use, phrases in grouped.items() if phrases]
 
 

@@ -7,48 +7,22 @@ Text is folded (Traditional → Simplified, full-width → ASCII) before matchin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drafting.models import Ticket
-from guards import Policy, Scenario
-from guards.text import fold, normalize_pattern, strip_invisible
+from guards import CompiledPolicy, Scenario
+from guards.text import fold, strip_invisible
 
 _COMPLAINT: Scenario = "complaint"
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """A policy's keywords folded and its escalation cues compiled, once."""
-
-    policy: Policy
-    keywords: tuple[tuple[Scenario, tuple[str, ...]], ...]
-    threats: re.Pattern[str] | None
-    repeated: re.Pattern[str] | None
-
-
-_compiled: dict[int, _Compiled] = {}
-
-
-def _compile(policy: Policy) -> _Compiled:
-    cached = _compiled.get(id(policy))
-    if cached is None or cached.policy is not policy:
-        keywords = tuple((e.scenario, tuple(fold(k) for k in e.keywords)) for e in policy.scenario_keywords)
-        threats, repeated = (
-            _pattern(policy.escalation.threats),
-            _pattern(policy.escalation.repeated_complaint),
-        )
-        cached = _compiled[id(policy)] = _Compiled(policy, keywords, threats, repeated)
-    return cached
-
-
-def keyword_scenario(texts: Sequence[str], policy: Policy) -> Scenario | None:
+def keyword_scenario(texts: Sequence[str], policy: CompiledPolicy) -> Scenario | None:
     """The scenario whose keywords occur most often in `texts` (policy order breaks ties)."""
     folded = [fold(strip_invisible(t)) for t in texts]
     best: Scenario | None = None
     best_hits = 0
-    for scenario, keywords in _compile(policy).keywords:
+    for scenario, keywords in policy.triage.keywords:
         hits = sum(text.count(keyword) for text in folded for keyword in keywords)
         if hits > best_hits:
             best, best_hits = scenario, hits
@@ -63,30 +37,26 @@ class Escalation:
     reasons: tuple[str, ...] = ()
 
 
-def _pattern(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{normalize_pattern(p)})" for p in patterns)) if patterns else None
-
-
-def detect_escalation(ticket: Ticket, policy: Policy) -> Escalation:
+def detect_escalation(ticket: Ticket, policy: CompiledPolicy) -> Escalation:
     """Threats (12315, 媒体, 律师…), repeated-complaint cues, or complaints over several turns."""
     texts = [fold(strip_invisible(t)) for t in ticket.customer_texts()]
     reasons: list[str] = []
-    compiled = _compile(policy)
-    threats, repeated = compiled.threats, compiled.repeated
+    threats, repeated = policy.triage.threats, policy.triage.repeated_complaint
     for text in texts:
         if threats is not None:
             reasons += [f"升级威胁：“{m.group()}”" for m in threats.finditer(text)]
         if repeated is not None:
             reasons += [f"重复投诉：“{m.group()}”" for m in repeated.finditer(text)]
     turns = _complaint_turns(texts, policy)
-    limit = policy.draft_checks.escalation_repeat_turns if policy.draft_checks else None
+    checks = policy.policy.draft_checks
+    limit = checks.escalation_repeat_turns if checks else None
     if limit is not None and len(texts) > 1 and turns >= limit:
         reasons.append(f"重复投诉：客户已在 {turns} 条消息里投诉")
     unique = tuple(dict.fromkeys(reasons))
     return Escalation(bool(unique), unique)
 
 
-def _complaint_turns(texts: Sequence[str], policy: Policy) -> int:
+def _complaint_turns(texts: Sequence[str], policy: CompiledPolicy) -> int:
     """How many customer turns carry a complaint keyword."""
-    keywords = [k for scenario, words in _compile(policy).keywords if scenario == _COMPLAINT for k in words]
+    keywords = [k for scenario, words in policy.triage.keywords if scenario == _COMPLAINT for k in words]
     return sum(any(k in text for k in keywords) for text in texts)

@@ -15,6 +15,7 @@ from drafting.models import SECTION_ORDER, Draft
 from evals.cases import EvalCase, Expectation
 from guards import CheckContext, Document, Policy, Scenario
 from guards.fact_guard import Facts, find_facts
+from guards.patterns import PolicyPattern
 from guards.text import Span, fold, normalize_pattern
 
 
@@ -237,7 +238,7 @@ def _original_facts(policy: Policy, original: str, reply: str) -> list[_Fact]:
     """Every id, number, amount, date word and product name of `original`, and whether `reply` has it."""
     checks = policy.draft_checks
     rule = checks.facts_missing if checks else None
-    products = [re.compile(normalize_pattern(p)) for p in (rule.product_patterns if rule else [])]
+    products = [PolicyPattern.one(rule.id, p) for p in rule.product_patterns] if rule else []
     norm = fold(original)
     source, target = find_facts(norm, products), find_facts(fold(reply), products)
     facts: list[_Fact] = []

@@ -1,4 +1,4 @@
-"""What every guard sees for one check: the normalised document, scenario and channel."""
+"""What every guard sees for one check: the normalised document, scenario, channel and more."""
 
 from __future__ import annotations
 
@@ -12,13 +12,33 @@ from guards.timeexpr import TimeExpression, find_time_expressions
 from guards.violation import Violation
 
 
+@dataclass(frozen=True)
+class DraftInputs:
+    """What the checks of model-written text need besides the text itself.
+
+    `example_clauses`: the prompt's worked example (about another customer); `instruction_clauses`:
+    the prompt's instructions, which must not appear in a reply; `original`: for a rewrite, the
+    agent's text it was made from (its facts must be kept).
+    """
+
+    example_clauses: tuple[str, ...] = ()
+    instruction_clauses: tuple[str, ...] = ()
+    original: str | None = None
+
+
 @dataclass
 class CheckContext:
-    """One text under check, with facts computed once and shared by the guards."""
+    """One text under check, with facts computed once and shared by the guards.
+
+    `may_match`: the numbers of the policy's phrase patterns that a prefilter found possible in
+    the text (None: all of them); `draft`: set when the text was written by a model.
+    """
 
     doc: Document
     scenario: Scenario | None
     channel: Channel
+    may_match: frozenset[int] | None = None
+    draft: DraftInputs | None = None
 
     @cached_property
     def deadlines(self) -> list[TimeExpression]:
@@ -28,13 +48,11 @@ class CheckContext:
 
 
 class Guard(Protocol):
-    """A pure check of one category: context in, violations out; it never edits text."""
-
-    @property
-    def category(self) -> FindingCategory:
-        """The category of every violation this guard reports."""
-        ...
+    """A pure check: context in, violations out; it never edits text."""
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """The violations of this guard's rules in `ctx`."""
         ...
+
+
+__all__ = ["CheckContext", "DraftInputs", "FindingCategory", "Guard"]

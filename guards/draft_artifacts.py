@@ -3,8 +3,8 @@
 Leaked instructions (prompt or rule text copied into the reply), a sentence said twice, the
 prompt's worked example copied where it does not fit, and English words slipped into a
 Chinese reply.
-These checks are added by the drafting engine through `guards.check(..., extra_guards=…)`;
-their patterns, thresholds and messages are the policy's `[draft_checks]`.
+They run on model-written text only (`guards.check(..., draft=DraftInputs(...))`, see
+guards.registry); their patterns, thresholds and messages are the policy's `[draft_checks]`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from guards.context import CheckContext, Guard
+from guards.context import CheckContext
+from guards.patterns import PolicyPattern
 from guards.policy import (
     DraftCheckCategory,
     DraftCheckRule,
     LeakDraftCheck,
     MixedLanguageDraftCheck,
-    Policy,
     SimilarityDraftCheck,
 )
-from guards.text import Document, Span, normalize_pattern
+from guards.text import Document, Span
 from guards.violation import Violation
 
 # Clause boundaries for repeat and copy checks (a clause is the unit a model repeats).
@@ -101,24 +101,28 @@ class LeakedInstructionGuard:
 
     category: DraftCheckCategory = "model_artifact"
 
-    def __init__(self, rule: LeakDraftCheck, instruction_clauses: Sequence[str] = ()) -> None:
+    def __init__(self, rule: LeakDraftCheck) -> None:
         self._rule = rule
-        self._pattern = re.compile("|".join(f"(?:{normalize_pattern(p)})" for p in rule.patterns))
-        self._instructions = [c for c in map(comparable, instruction_clauses) if len(c) >= rule.min_chars]
+        self._pattern = PolicyPattern.of(rule.id, rule.patterns)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Every leaked instruction phrase or clause outside quotation marks."""
-        spans = [Span(m.start(), m.end()) for m in self._pattern.finditer(ctx.doc.norm)]
-        spans += [c for c in clauses(ctx.doc.norm) if self._copies_instruction(ctx.doc.norm[c.start : c.end])]
+        given = ctx.draft.instruction_clauses if ctx.draft else ()
+        instructions = [c for c in map(comparable, given) if len(c) >= self._rule.min_chars]
+        found_by_pattern = self._pattern.finditer(ctx.doc.norm) if self._pattern else ()
+        spans = [Span(m.start(), m.end()) for m in found_by_pattern]
+        spans += [
+            c for c in clauses(ctx.doc.norm) if self._copies(ctx.doc.norm[c.start : c.end], instructions)
+        ]
         found = []
         for span in sorted(set(spans)):
             if span.end > span.start and not _in_quotes(ctx.doc, span):
                 found.append(draft_violation(ctx.doc, self._rule, self.category, span))
         return found
 
-    def _copies_instruction(self, clause: str) -> bool:
+    def _copies(self, clause: str, instructions: Sequence[str]) -> bool:
         text = comparable(clause)
-        return any(i in text or (len(text) >= self._rule.min_chars and text in i) for i in self._instructions)
+        return any(i in text or (len(text) >= self._rule.min_chars and text in i) for i in instructions)
 
 
 class RepeatedSentenceGuard:
@@ -150,18 +154,21 @@ class CopiedExampleGuard:
 
     category: DraftCheckCategory = "model_artifact"
 
-    def __init__(self, rule: SimilarityDraftCheck, example_clauses: Sequence[str]) -> None:
+    def __init__(self, rule: SimilarityDraftCheck) -> None:
         self._rule = rule
-        self._examples = [_Grams.of(c) for c in map(comparable, example_clauses) if len(c) >= rule.min_chars]
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Clauses of the reply that match an example-only clause."""
+        given = ctx.draft.example_clauses if ctx.draft else ()
+        examples = [_Grams.of(c) for c in map(comparable, given) if len(c) >= self._rule.min_chars]
+        if not examples:
+            return []
         found = []
         for span in clauses(ctx.doc.norm):
             text = comparable(ctx.doc.norm[span.start : span.end])
             if len(text) < self._rule.min_chars:
                 continue
-            if _close_to_any(_Grams.of(text), self._examples, self._rule.similarity):
+            if _close_to_any(_Grams.of(text), examples, self._rule.similarity):
                 found.append(draft_violation(ctx.doc, self._rule, self.category, span))
         return found
 
@@ -215,45 +222,3 @@ def _norm_span(doc: Document, violation: Violation) -> Span | None:
     except ValueError:
         return None
     return Span(start, end)
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    policy: Policy
-    guards: tuple[Guard, ...]
-
-
-_compiled: dict[int, _Compiled] = {}
-_leak_guards: dict[tuple[int, tuple[str, ...]], LeakedInstructionGuard] = {}
-_CACHE_SIZE = 8
-
-
-def draft_guards(
-    policy: Policy, *, example_clauses: Sequence[str] = (), instruction_clauses: Sequence[str] = ()
-) -> list[Guard]:
-    """The model-artifact guards of a policy (none when it has no [draft_checks]).
-
-    `example_clauses`: the prompt's worked example (about another customer); `instruction_clauses`:
-    the prompt's instructions and the findings' messages, which must not appear in a reply.
-    """
-    checks = policy.draft_checks
-    if checks is None:
-        return []
-    cached = _compiled.get(id(policy))
-    if cached is None or cached.policy is not policy:
-        fixed: list[Guard] = [RepeatedSentenceGuard(checks.repeated_sentence)]
-        if checks.mixed_language is not None:
-            fixed.append(MixedLanguageGuard(checks.mixed_language, policy.tone.allowed_caps))
-        if len(_compiled) >= _CACHE_SIZE:
-            _compiled.pop(next(iter(_compiled)))
-        cached = _compiled[id(policy)] = _Compiled(policy, tuple(fixed))
-    key = (id(policy), tuple(instruction_clauses))
-    leak = _leak_guards.get(key)
-    if leak is None:
-        if len(_leak_guards) >= _CACHE_SIZE:
-            _leak_guards.pop(next(iter(_leak_guards)))
-        leak = _leak_guards[key] = LeakedInstructionGuard(checks.leaked_instructions, instruction_clauses)
-    guards: list[Guard] = [leak, *cached.guards]
-    if example_clauses:
-        guards.append(CopiedExampleGuard(checks.copied_example, example_clauses))
-    return guards

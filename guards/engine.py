@@ -1,55 +1,93 @@
-"""Run every guard of a policy over a text and gather a GuardReport."""
+"""Compile a policy once (CompiledPolicy) and check a text against it (check)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
 from dataclasses import dataclass
 
-from guards.blame_or_argue import BlameOrArgueGuard
-from guards.context import CheckContext, Guard
-from guards.forbidden_phrase import ForbiddenPhraseGuard
+from guards.context import CheckContext, DraftInputs, Guard
 from guards.loader import default_policy
-from guards.missing_structure import MissingStructureGuard
-from guards.policy import CATEGORIES, CHANNELS, SCENARIOS, Channel, Policy, Scenario
-from guards.privacy import PrivacyGuard
-from guards.text import Document
-from guards.tone import ToneGuard
-from guards.unkeepable_promise import UnkeepablePromiseGuard
+from guards.patterns import PolicyPattern
+from guards.phrase_rules import CompiledPhraseRule
+from guards.policy import CATEGORIES, CHANNELS, SCENARIOS, Category, Channel, PhraseRule, Policy, Scenario
+from guards.prefilter import NoPrefilter, Prefilter, build_prefilter
+from guards.registry import REGISTRY, Applies
+from guards.text import Document, fold
 from guards.violation import GuardReport, Violation
 
-GUARD_TYPES = (
-    ForbiddenPhraseGuard,
-    UnkeepablePromiseGuard,
-    BlameOrArgueGuard,
-    ToneGuard,
-    PrivacyGuard,
-    MissingStructureGuard,
-)
 _CATEGORY_ORDER: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
-_COMPILED_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class TriageCues:
+    """The policy's cues for reading a ticket: scenario keywords (folded) and escalation patterns."""
+
+    keywords: tuple[tuple[Scenario, tuple[str, ...]], ...]
+    threats: PolicyPattern | None
+    repeated_complaint: PolicyPattern | None
+
+    @classmethod
+    def of(cls, policy: Policy) -> TriageCues:
+        """Fold the keywords and compile the escalation cues of `policy`."""
+        keywords = tuple((e.scenario, tuple(fold(k) for k in e.keywords)) for e in policy.scenario_keywords)
+        return cls(
+            keywords,
+            PolicyPattern.of("escalation.threats", policy.escalation.threats),
+            PolicyPattern.of("escalation.repeated_complaint", policy.escalation.repeated_complaint),
+        )
 
 
 @dataclass(frozen=True)
 class CompiledPolicy:
-    """A policy with its guards built (regexes compiled) once."""
+    """A policy with everything built once: its guards by where they apply, the phrase-rule
+    prefilter and the triage cues. Build it with `compile_policy` and pass it where needed."""
 
     policy: Policy
-    guards: tuple[Guard, ...]
+    guards: dict[Applies, tuple[Guard, ...]]
+    prefilter: Prefilter
+    triage: TriageCues
+    disabled: frozenset[str]
 
 
-_compiled: dict[int, CompiledPolicy] = {}
+def compile_policy(policy: Policy, *, prefilter: bool = True) -> CompiledPolicy:
+    """Build the guards of `policy`; `prefilter=False` searches every phrase rule on every text."""
+    phrases, patterns = _phrase_rules(policy)
+    guards: dict[Applies, list[Guard]] = {"every_reply": [], "model_drafts": [], "rewrites": []}
+    for entry in REGISTRY:
+        guard = entry.build(policy, phrases)
+        if guard is not None:
+            guards[entry.applies].append(guard)
+    return CompiledPolicy(
+        policy=policy,
+        guards={applies: tuple(found) for applies, found in guards.items()},
+        prefilter=build_prefilter(patterns) if prefilter else NoPrefilter(),
+        triage=TriageCues.of(policy),
+        disabled=frozenset(policy.meta.disable),
+    )
 
 
-def compile_policy(policy: Policy) -> CompiledPolicy:
-    """The guards for `policy`, built once and reused for later checks."""
-    cached = _compiled.get(id(policy))
-    if cached is not None and cached.policy is policy:
-        return cached
-    compiled = CompiledPolicy(policy, tuple(guard_type(policy) for guard_type in GUARD_TYPES))
-    if len(_compiled) >= _COMPILED_CACHE_SIZE:
-        _compiled.pop(next(iter(_compiled)))
-    _compiled[id(policy)] = compiled
-    return compiled
+def _phrase_rules(policy: Policy) -> tuple[dict[Category, list[CompiledPhraseRule]], list[str]]:
+    """The phrase rules of every category, compiled and numbered; and all their patterns in order."""
+    by_category: dict[Category, list[PhraseRule]] = {
+        "forbidden_phrase": policy.forbidden_phrase,
+        "unkeepable_promise": policy.unkeepable_promise.phrases,
+        "blame_or_argue": policy.blame_or_argue,
+        "tone": policy.tone.phrases,
+    }
+    compiled: dict[Category, list[CompiledPhraseRule]] = {}
+    patterns: list[str] = []
+    for category, rules in by_category.items():
+        compiled[category] = []
+        for rule in rules:
+            compiled[category].append(CompiledPhraseRule.of(category, rule, first_pattern=len(patterns)))
+            patterns.extend(rule.patterns)
+    return compiled, patterns
+
+
+@functools.cache
+def default_compiled() -> CompiledPolicy:
+    """The built-in policy, compiled once per process."""
+    return compile_policy(default_policy())
 
 
 def check(
@@ -58,24 +96,37 @@ def check(
     scenario: Scenario | None = None,
     channel: Channel = "online",
     customer: str | None = None,
-    policy: Policy | None = None,
-    extra_guards: Sequence[Guard] = (),
+    policy: CompiledPolicy | None = None,
+    draft: DraftInputs | None = None,
 ) -> GuardReport:
-    """Check a reply against the policy; violations are sorted by position in `text`."""
-    _validate_arguments(text, scenario, channel, customer)
-    policy = policy or default_policy()
-    compiled = compile_policy(policy)
-    ctx = CheckContext(Document.of(text, customer), scenario, channel)
+    """Check a reply; violations are sorted by position in `text`.
+
+    `policy`: a `compile_policy(...)` result (default: the built-in policy). `draft`: set for
+    model-written text, which also gets the model-draft checks (and, with `draft.original`,
+    the rewrite checks).
+    """
+    _validate_arguments(text, scenario, channel, customer, policy)
+    compiled = policy or default_compiled()
+    doc = Document.of(text, customer)
+    ctx = CheckContext(doc, scenario, channel, compiled.prefilter.candidates(doc.norm), draft)
     violations: list[Violation] = []
-    for guard in (*compiled.guards, *extra_guards):
+    for guard in _guards_for(compiled, draft):
         violations.extend(guard.check(ctx))
-    if extra_guards and policy.meta.disable:
+    if draft is not None and compiled.disabled:
         # Draft-check rules stay in the policy when disabled; their findings are dropped here.
-        disabled = set(policy.meta.disable)
-        violations = [v for v in violations if v.rule_id not in disabled]
-    if len(violations) > 1:
-        violations.sort(key=_position)
+        violations = [v for v in violations if v.rule_id not in compiled.disabled]
+    violations.sort(key=_position)
     return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)
+
+
+def _guards_for(compiled: CompiledPolicy, draft: DraftInputs | None) -> tuple[Guard, ...]:
+    """Every-reply guards; with `draft`, the model-draft ones; with `draft.original`, the rewrite ones."""
+    guards = compiled.guards["every_reply"]
+    if draft is not None:
+        guards += compiled.guards["model_drafts"]
+        if draft.original is not None:
+            guards += compiled.guards["rewrites"]
+    return guards
 
 
 def _position(violation: Violation) -> tuple[int, int, int, str]:
@@ -88,7 +139,9 @@ def _position(violation: Violation) -> tuple[int, int, int, str]:
     )
 
 
-def _validate_arguments(text: object, scenario: object, channel: object, customer: object) -> None:
+def _validate_arguments(
+    text: object, scenario: object, channel: object, customer: object, policy: object
+) -> None:
     """Raise a clear error for arguments `check` cannot use."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
@@ -98,3 +151,8 @@ def _validate_arguments(text: object, scenario: object, channel: object, custome
         raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; choose one of: {', '.join(CHANNELS)}")
+    if policy is not None and not isinstance(policy, CompiledPolicy):
+        raise TypeError(
+            f"policy must be a CompiledPolicy, not {type(policy).__name__}: "
+            "compile it once with guards.compile_policy(policy) and pass the result to every check"
+        )

@@ -9,13 +9,14 @@ for the agent to see, never a silent fix. Rules and messages: the policy's `[dra
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from guards.context import CheckContext
 from guards.draft_artifacts import draft_violation
+from guards.patterns import PolicyPattern
 from guards.policy import DraftCheckCategory, DraftChecks, FactDraftCheck, Policy
-from guards.text import Document, Span, normalize_pattern
+from guards.text import Document, Span
 from guards.timeexpr import find_time_expressions, parse_number
 from guards.violation import Violation
 
@@ -40,7 +41,7 @@ class Facts:
     amounts: dict[float, Span] = field(default_factory=dict)
 
 
-def find_facts(norm: str, product_patterns: Iterable[re.Pattern[str]] = ()) -> Facts:
+def find_facts(norm: str, product_patterns: Iterable[PolicyPattern] = ()) -> Facts:
     """The ids, numbers (Arabic and Chinese), amounts, date words and product names in `norm`."""
     facts = Facts()
     id_spans = []
@@ -58,11 +59,29 @@ def find_facts(norm: str, product_patterns: Iterable[re.Pattern[str]] = ()) -> F
         number = _NUMBER.search(match.group())
         if number is not None:
             facts.amounts.setdefault(float(number.group()), Span(match.start(), match.end()))
-    for pattern in (_DATE_WORD, _LATIN, *product_patterns):
-        for match in pattern.finditer(norm):
-            if match.group():
-                facts.words.setdefault(match.group().lower(), Span(match.start(), match.end()))
+    words = [m for pattern in (_DATE_WORD, _LATIN) for m in pattern.finditer(norm)]
+    words += [m for pattern in product_patterns for m in pattern.finditer(norm)]
+    for match in words:
+        if match.group():
+            facts.words.setdefault(match.group().lower(), Span(match.start(), match.end()))
     return facts
+
+
+@dataclass(frozen=True)
+class _Original:
+    """The agent's text a rewrite was made from: its facts, and what the rewrite may know."""
+
+    norm: str
+    facts: Facts
+    known: str
+    hours: set[float]
+
+    @classmethod
+    def of(cls, original: str, customer: str | None, products: Sequence[PolicyPattern]) -> _Original:
+        """Read the facts of `original`; `customer` is the customer's normalised message."""
+        norm = Document.of(original).norm
+        hours = {t.hours for t in find_time_expressions(norm)}
+        return cls(norm, find_facts(norm, products), f"{norm}\n{customer or ''}", hours)
 
 
 class FactPreservationGuard:
@@ -70,63 +89,61 @@ class FactPreservationGuard:
 
     category: DraftCheckCategory = "facts_changed"
 
-    def __init__(self, policy: Policy, original: str, customer: str | None = None) -> None:
+    def __init__(self, policy: Policy) -> None:
         checks = policy.draft_checks
         if checks is None:
             raise ValueError("the policy has no [draft_checks] section")
         self._checks: DraftChecks = checks
         self._policy = policy
-        self._products = [re.compile(normalize_pattern(p)) for p in checks.facts_missing.product_patterns]
-        self._original = Document.of(original)
-        self._facts = find_facts(self._original.norm, self._products)
-        self._known = Document.of(f"{original}\n{customer or ''}").norm
-        self._hours = {t.hours for t in find_time_expressions(self._original.norm)}
-        self._compensation = re.compile(
-            "|".join(f"(?:{normalize_pattern(p)})" for p in checks.added_compensation.patterns)
+        self._products = [
+            PolicyPattern.one(checks.facts_missing.id, p) for p in checks.facts_missing.product_patterns
+        ]
+        self._compensation = PolicyPattern.of(
+            checks.added_compensation.id, checks.added_compensation.patterns
         )
-        authorized = policy.unkeepable_promise.authorized_compensation
-        self._authorized = (
-            re.compile("|".join(normalize_pattern(p) for p in authorized)) if authorized else None
+        self._authorized = PolicyPattern.of(
+            "unkeepable_promise.authorized_compensation", policy.unkeepable_promise.authorized_compensation
         )
 
     def check(self, ctx: CheckContext) -> list[Violation]:
-        """Facts lost, ids or amounts invented, deadlines or compensation added."""
+        """Facts lost, ids or amounts invented, deadlines or compensation added (rewrites only)."""
+        if ctx.draft is None or ctx.draft.original is None:
+            return []
+        original = _Original.of(ctx.draft.original, ctx.doc.customer, self._products)
         rewrite = find_facts(ctx.doc.norm, self._products)
         return [
-            *self._missing(ctx.doc, rewrite),
-            *self._invented(ctx.doc, rewrite),
-            *self._added_deadlines(ctx),
-            *self._added_compensation(ctx.doc),
+            *self._missing(ctx.doc, original, rewrite),
+            *self._invented(ctx.doc, original, rewrite),
+            *self._added_deadlines(ctx, original),
+            *self._added_compensation(ctx.doc, original),
         ]
 
-    def _missing(self, doc: Document, rewrite: Facts) -> list[Violation]:
+    def _missing(self, doc: Document, original: _Original, rewrite: Facts) -> list[Violation]:
         rule = self._checks.facts_missing
         lost = [
-            self._original.norm[s.start : s.end]
-            for key, s in self._facts.ids.items()
-            if key not in rewrite.ids
+            original.norm[s.start : s.end] for key, s in original.facts.ids.items() if key not in rewrite.ids
         ]
         lost += [
-            self._original.norm[s.start : s.end]
-            for value, s in self._facts.numbers.items()
+            original.norm[s.start : s.end]
+            for value, s in original.facts.numbers.items()
             if value not in rewrite.numbers
         ]
         lost += [
-            self._original.norm[s.start : s.end]
-            for key, s in self._facts.words.items()
+            original.norm[s.start : s.end]
+            for key, s in original.facts.words.items()
             if key not in rewrite.words
         ]
         return [_whole_reply_violation(doc, rule, self.category, fact) for fact in dict.fromkeys(lost)]
 
-    def _invented(self, doc: Document, rewrite: Facts) -> list[Violation]:
+    def _invented(self, doc: Document, original: _Original, rewrite: Facts) -> list[Violation]:
         rule = self._checks.invented_facts
-        known = self._known.upper()
+        known = original.known.upper()
         spans = [s for key, s in rewrite.ids.items() if key not in known]
-        spans += [s for value, s in rewrite.amounts.items() if value not in self._facts.numbers]
+        spans += [s for value, s in rewrite.amounts.items() if value not in original.facts.numbers]
         return [draft_violation(doc, rule, self.category, span) for span in spans]
 
-    def _added_deadlines(self, ctx: CheckContext) -> list[Violation]:
-        allowed = self._hours | self._policy_hours(ctx)
+    def _added_deadlines(self, ctx: CheckContext, original: _Original) -> list[Violation]:
+        allowed = original.hours | self._policy_hours(ctx)
         rule = self._checks.added_commitment
         return [
             draft_violation(ctx.doc, rule, self.category, Span(t.start, t.end))
@@ -143,11 +160,13 @@ class FactPreservationGuard:
                     hours.add(spec.usually_hours)
         return hours
 
-    def _added_compensation(self, doc: Document) -> list[Violation]:
+    def _added_compensation(self, doc: Document, original: _Original) -> list[Violation]:
         rule = self._checks.added_compensation
-        found = []
+        found: list[Violation] = []
+        if self._compensation is None:
+            return found
         for match in self._compensation.finditer(doc.norm):
-            if match.group() in self._original.norm:
+            if match.group() in original.norm:
                 continue
             clause = doc.clause_bounds(match.start(), match.end())
             if self._authorized is not None and self._authorized.search(doc.norm, clause.start, clause.end):
@@ -176,8 +195,3 @@ def _whole_reply_violation(
         suggestion=rule.suggestion.replace("{found}", fact),
         source=violation.source,
     )
-
-
-def rewrite_guards(policy: Policy, original: str, customer: str | None = None) -> list[FactPreservationGuard]:
-    """The fact guard for a rewrite of `original` (none when the policy has no [draft_checks])."""
-    return [] if policy.draft_checks is None else [FactPreservationGuard(policy, original, customer)]

@@ -110,7 +110,11 @@ def _merge_keyed(base: list[Any], override: list[Any], key: str) -> list[Any]:
         if index is None:
             merged.append(copy.deepcopy(item))
         else:
-            merged[index] = {**merged[index], **copy.deepcopy(item)}
+            inherited = merged[index]
+            if "patterns" in item and "examples" not in item:
+                # A rule's examples illustrate its patterns: new patterns leave the old examples behind.
+                inherited = {k: v for k, v in inherited.items() if k != "examples"}
+            merged[index] = {**inherited, **copy.deepcopy(item)}
     return merged
 
 

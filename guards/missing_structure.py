@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from guards.context import CheckContext
-from guards.literals import StringIndex, required_strings
+from guards.patterns import PolicyPattern
 from guards.policy import (
     Category,
     DetailItem,
@@ -18,7 +17,7 @@ from guards.policy import (
     StructureElement,
     StructureElementName,
 )
-from guards.text import SENTENCE_END, Document, Span, normalize_pattern
+from guards.text import SENTENCE_END, Document, Span
 from guards.violation import RuleFinding, Violation
 
 _SENTENCE = re.compile(f"[^{re.escape(SENTENCE_END)}]+")
@@ -29,8 +28,8 @@ class _Detail:
     """A detail the agent needs: found in the customer's message, or asked for in the reply."""
 
     item: DetailItem
-    given: re.Pattern[str]
-    request: re.Pattern[str]
+    given: PolicyPattern
+    request: PolicyPattern
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,7 @@ class _Element:
     """A structure element with its cue words compiled."""
 
     spec: StructureElement
-    cues: re.Pattern[str]
-    # Finds where the strings start one of which every cue contains; None when not derivable.
-    cue_strings: StringIndex | None
+    cues: PolicyPattern
     finding: RuleFinding
 
     @classmethod
@@ -57,16 +54,15 @@ class _Element:
         finding = RuleFinding(
             category, spec.id, spec.severity, spec.message, spec.suggestion, str(spec.source)
         )
-        cues = _alternation(spec.cues)
-        needs = required_strings(cues.pattern)
-        return cls(spec, cues, StringIndex([needs]) if needs is not None else None, finding)
+        return cls(spec, _alternation(spec.id, spec.cues), finding)
 
 
 _ElementCheck = Callable[[CheckContext, _Structure, _Element], "Violation | None"]
 
 
-def _alternation(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{normalize_pattern(p)})" for p in patterns) or "(?!)")
+def _alternation(owner: str, patterns: list[str]) -> PolicyPattern:
+    """The patterns as one; an empty list never matches."""
+    return PolicyPattern.of(owner, patterns) or PolicyPattern.one(owner, "(?!)")
 
 
 class MissingStructureGuard:
@@ -79,11 +75,15 @@ class MissingStructureGuard:
         self._elements = {e.element: _Element.of(self.category, e) for e in section.elements}
         self._structures: dict[Scenario, _Structure] = {
             s.scenario: _Structure(
-                s, tuple(_Detail(d, _alternation(d.given), _alternation(d.request)) for d in s.details)
+                s,
+                tuple(
+                    _Detail(d, _alternation(f"{d.name} (given)", d.given), _alternation(d.name, d.request))
+                    for d in s.details
+                ),
             )
             for s in section.scenarios
         }
-        self._vague = _alternation(section.vague_deadlines)
+        self._vague = _alternation("missing_structure.vague_deadlines", section.vague_deadlines)
         # Elements judged by more than their cue words; the others need one unquoted cue.
         special: dict[StructureElementName, _ElementCheck] = {
             "details_request": self._check_details,
@@ -143,33 +143,22 @@ class MissingStructureGuard:
 def _asks_for(doc: Document, element: _Element, missing: list[_Detail]) -> bool:
     """True when one sentence has a request cue of the agent's and names a `missing` detail."""
     text = doc.norm
-    cues = element.cues
-    if cues.search(text) is None:
+    if element.cues.search(text) is None:
         return False
-    # Only a sentence where a cue's string starts can hold a cue.
-    starts = element.cue_strings.scan(text).positions if element.cue_strings is not None else None
     for sentence in _SENTENCE.finditer(text):
         start, end = sentence.span()
-        if starts is not None and not _starts_within(starts, start, end):
-            continue
-        if _first_unquoted(doc, cues, start, end) is not None and (
+        if _first_unquoted(doc, element.cues, start, end) is not None and (
             not missing or any(d.request.search(text, start, end) for d in missing)
         ):
             return True
     return False
 
 
-def _starts_within(starts: Sequence[int], start: int, end: int) -> bool:
-    """True when one of the sorted `starts` lies in [start, end)."""
-    index = bisect.bisect_left(starts, start)
-    return index < len(starts) and starts[index] < end
-
-
 def _first_unquoted(
-    doc: Document, pattern: re.Pattern[str], start: int = 0, end: int | None = None
+    doc: Document, pattern: PolicyPattern, start: int = 0, end: int | None = None
 ) -> Span | None:
     """The first match of `pattern` in [start, end) of `doc.norm` in the agent's own words."""
-    for match in pattern.finditer(doc.norm, start, len(doc.norm) if end is None else end):
+    for match in pattern.finditer(doc.norm, start, end):
         if match.end() > match.start() and not doc.is_quoted(*match.span()):
             return Span(*match.span())
     return None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
+import regex
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from guards.literals import uses_backreference
 
 Severity = Literal["block", "warn"]
 Category = Literal[
@@ -25,27 +24,12 @@ PrivacyKind = Literal["mobile", "id_card", "bank_card", "email", "address"]
 
 # Categories of the checks that only model-written drafts get (kept apart from the six above).
 DraftCheckCategory = Literal["model_artifact", "facts_changed"]
-DRAFT_CHECK_CATEGORIES: tuple[DraftCheckCategory, ...] = ("model_artifact", "facts_changed")
+DRAFT_CHECK_CATEGORIES: tuple[DraftCheckCategory, ...] = get_args(DraftCheckCategory)
 FindingCategory = Category | DraftCheckCategory
 
-CATEGORIES: tuple[Category, ...] = (
-    "forbidden_phrase",
-    "unkeepable_promise",
-    "blame_or_argue",
-    "tone",
-    "privacy",
-    "missing_structure",
-)
-SCENARIOS: tuple[Scenario, ...] = (
-    "consult",
-    "complaint",
-    "after_sales",
-    "urgent",
-    "care",
-    "shipping",
-    "price",
-)
-CHANNELS: tuple[Channel, ...] = ("online", "phone", "email")
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+SCENARIOS: tuple[Scenario, ...] = get_args(Scenario)
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|h|d|wd)\s*$")
 _HOURS_PER_UNIT = {"min": 1 / 60, "h": 1.0, "d": 24.0, "wd": 24.0}
@@ -57,18 +41,34 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A backreference (\1, (?P=name)) or a conditional group ((?(1)…)) in a pattern's text.
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+# A group with an unbounded repeat inside that is itself repeated without bound: (a+)+, (a|b*)*.
+# Such a pattern backtracks exponentially on a text that almost matches.
+_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*(?<!\\)(?:[*+]|\{\d*,\})(?:[^()\\]|\\.)*\)(?:[*+]|\{\d*,\})")
+
+
 def _check_regex(pattern: str) -> str:
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = regex.compile(pattern)
+        re.compile(pattern)
+    except (regex.error, re.error) as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
     # The guards join a list's patterns into one regex, so a pattern must not depend on being alone.
-    if compiled.flags & ~re.UNICODE:
+    if re.compile(pattern).flags & ~re.UNICODE:
         raise ValueError(f"{pattern!r}: flags like (?i) must be scoped, e.g. (?i:abc)")
     if compiled.groupindex:
         raise ValueError(f"{pattern!r}: named groups are not supported; use (...) or (?:...)")
-    if uses_backreference(pattern):
+    if _BACKREFERENCE.search(pattern):
         raise ValueError(f"{pattern!r}: backreferences (\\1, (?(1)…)) are not supported")
+    if compiled.fullmatch("") is not None:
+        raise ValueError(
+            f"{pattern!r}: matches the empty string, so it would flag every reply; make a part required"
+        )
+    if _NESTED_REPEAT.search(pattern):
+        raise ValueError(
+            f"{pattern!r}: a repeated group holds a repeat, e.g. (a+)+; it can take minutes on a short reply"
+        )
     return pattern
 
 
@@ -120,7 +120,15 @@ class PhraseRule(Model):
     scenarios: list[Scenario] = Field(default_factory=lambda: list(SCENARIOS))
     skip_quoted: bool = True
     skip_echo: bool = True
+    examples: list[str] = Field(default_factory=list)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _examples_match(self) -> PhraseRule:
+        for example in self.examples:
+            if not any(regex.search(p, example) for p in self.patterns):
+                raise ValueError(f"example {example!r} is matched by none of the rule's patterns")
+        return self
 
 
 class Commitment(Model):

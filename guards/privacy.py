@@ -12,33 +12,20 @@ import re
 from collections.abc import Callable, Iterator
 
 from guards.context import CheckContext
+from guards.patterns import PolicyPattern
 from guards.policy import Category, Policy, PrivacyKind, PrivacyRule
-from guards.text import Span, normalize_pattern
+from guards.text import Span
 from guards.violation import RuleFinding, Violation
 
-# A character that, right before a number, makes it part of something longer (or masked).
-_NUMBER_NEIGHBOUR = "[0-9A-Za-z*]"
+# Nothing that makes a number part of something longer (or masked) may stand right before it.
+_NUMBER_START = "(?<![0-9A-Za-z*])"
 _NOT_BEFORE = r"(?![0-9*])"
-
-
-def _number_start(first: str) -> str:
-    """A number's first character, with no neighbour before it; the check follows the character,
-    so the pattern starts with a plain character or class and `re` can skip ahead to it (the
-    matches are those of the check before the character)."""
-    return f"{first}(?<!{_NUMBER_NEIGHBOUR}{first})"
-
-
-# (?:(?:\+|00)?86[ -]?)?1[3-9]… with each way to start spelled out: +86, 0086, 86 or 1.
-_MOBILE_START = "|".join(
-    _number_start(first) + rest
-    for first, rest in ((r"\+", "86[ -]?1"), ("0", "086[ -]?1"), ("8", "6[ -]?1"), ("1", ""))
-)
-_MOBILE = re.compile(f"(?:{_MOBILE_START})[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}" + _NOT_BEFORE)
+_MOBILE = re.compile(_NUMBER_START + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NOT_BEFORE)
 _ID_CARD = re.compile(
-    _number_start("[1-9]") + r"[0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    rf"[ -]?[0-9]{{3}}[0-9Xx](?!{_NUMBER_NEIGHBOUR})"
+    _NUMBER_START + r"[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z*])"
 )
-_CARD = re.compile(_number_start("[0-9]") + r"(?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
+_CARD = re.compile(_NUMBER_START + r"[0-9](?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![*])"
 )
@@ -51,9 +38,8 @@ _ADDRESS = re.compile(
     rf"{_NAME}{{1,10}}?(?:路|街|大道|巷|弄|胡同|村|里) ?{_NUMBER}+ ?(?:号|弄)(?:院)?"
     rf"(?P<rooms>(?:[\u4e00-\u9fffA-Za-z]{{0,12}}?{_NUMBER}+ ?(?:号楼|栋|幢|座|单元|室|层|楼|号|户))*)"
 )
-# Cheap first tests: a long number (mobile, ID, card), a street number (address).
+# Personal data needs a digit, an @ or a house number (号); an address needs a street number.
 _TRIGGER = re.compile("[0-9@号]")
-_LONG_NUMBER = re.compile("[0-9][0-9 -]{10}")
 _STREET_NUMBER = re.compile(f"(?:路|街|道|巷|弄|同|村|里) ?{_NUMBER}+ ?(?:号|弄)")
 _SEPARATORS = re.compile("[ -]")
 # Between a cue and its number: spaces, a colon, 是/为 (订单号是…, 卡号：…).
@@ -103,13 +89,13 @@ class PrivacyGuard:
         self._findings: dict[PrivacyKind, RuleFinding] = {
             r.kind: _finding(self.category, r) for r in section.rules
         }
-        self._not_personal = _cue_pattern(section.not_personal_cues, _CUE_LINK)
-        self._bank_cues = _cue_pattern(section.bank_card_cues, _CUE_LINK)
-        self._company_address = _cue_pattern(section.company_address_cues, "")
+        self._not_personal = _cue_pattern("privacy.not_personal_cues", section.not_personal_cues, _CUE_LINK)
+        self._bank_cues = _cue_pattern("privacy.bank_card_cues", section.bank_card_cues, _CUE_LINK)
+        self._company_address = _cue_pattern("privacy.company_address_cues", section.company_address_cues, "")
         self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
         # Order matters: an earlier kind claims its span (an e-mail made of a phone number
         # is an e-mail; an ID number that also passes Luhn is an ID number).
-        self._finders: dict[PrivacyKind, Callable[[str, int], Iterator[Span]]] = {
+        self._finders: dict[PrivacyKind, Callable[[str], Iterator[Span]]] = {
             "email": self._emails,
             "id_card": self._id_cards,
             "mobile": self._mobiles,
@@ -124,47 +110,36 @@ class PrivacyGuard:
             return []
         found: list[Violation] = []
         taken: list[Span] = []
-        long_number = _LONG_NUMBER.search(norm)
-        # Mobile, ID and card numbers start at a long run of digits, a mobile's + one before it.
-        number_start = max(0, long_number.start() - 1) if long_number else None
-        starts: dict[PrivacyKind, int | None] = {
-            "email": 0 if "@" in norm else None,
-            "id_card": number_start,
-            "mobile": number_start,
-            "bank_card": number_start,
-            "address": 0 if _STREET_NUMBER.search(norm) else None,
-        }
         for kind, finder in self._finders.items():
             finding = self._findings.get(kind)
-            start = starts[kind]
-            if finding is None or start is None:
+            if finding is None:
                 continue
-            for span in finder(norm, start):
+            for span in finder(norm):
                 if any(t.start < span.end and span.start < t.end for t in taken):
                     continue
                 taken.append(span)
                 found.append(finding.at(ctx.doc, span.start, span.end))
         return found
 
-    def _after_cue(self, pattern: re.Pattern[str] | None, norm: str, start: int) -> bool:
+    def _after_cue(self, pattern: PolicyPattern | None, norm: str, start: int) -> bool:
         """True when a cue (订单号, 卡号 …) comes right before position `start`."""
         if pattern is None:
             return False
         return pattern.search(norm, max(0, start - _CUE_WINDOW), start) is not None
 
-    def _id_cards(self, norm: str, start: int) -> Iterator[Span]:
-        for m in _ID_CARD.finditer(norm, start):
+    def _id_cards(self, norm: str) -> Iterator[Span]:
+        for m in _ID_CARD.finditer(norm):
             number = _SEPARATORS.sub("", m.group())
             if id_card_valid(number) and not self._after_cue(self._not_personal, norm, m.start()):
                 yield Span(*m.span())
 
-    def _mobiles(self, norm: str, start: int) -> Iterator[Span]:
-        for m in _MOBILE.finditer(norm, start):
+    def _mobiles(self, norm: str) -> Iterator[Span]:
+        for m in _MOBILE.finditer(norm):
             if not self._after_cue(self._not_personal, norm, m.start()):
                 yield Span(*m.span())
 
-    def _bank_cards(self, norm: str, start: int) -> Iterator[Span]:
-        for m in _CARD.finditer(norm, start):
+    def _bank_cards(self, norm: str) -> Iterator[Span]:
+        for m in _CARD.finditer(norm):
             digits = _SEPARATORS.sub("", m.group())
             if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
                 continue
@@ -173,8 +148,8 @@ class PrivacyGuard:
             if _card_prefix(digits) or self._after_cue(self._bank_cues, norm, m.start()):
                 yield Span(*m.span())
 
-    def _emails(self, norm: str, start: int) -> Iterator[Span]:
-        for m in _EMAIL.finditer(norm, start):
+    def _emails(self, norm: str) -> Iterator[Span]:
+        for m in _EMAIL.finditer(norm):
             if not self._company_email(m.group().lower()):
                 yield Span(*m.span())
 
@@ -189,8 +164,10 @@ class PrivacyGuard:
                 return True
         return False
 
-    def _addresses(self, norm: str, start: int) -> Iterator[Span]:
-        for m in _ADDRESS.finditer(norm, start):
+    def _addresses(self, norm: str) -> Iterator[Span]:
+        if not _STREET_NUMBER.search(norm):
+            return
+        for m in _ADDRESS.finditer(norm):
             if not (m.group("region") or m.group("rooms")):
                 continue
             if not self._company_address_before(norm, m.start()):
@@ -209,7 +186,8 @@ def _finding(category: Category, rule: PrivacyRule) -> RuleFinding:
     return RuleFinding(category, rule.id, rule.severity, rule.message, rule.suggestion, str(rule.source))
 
 
-def _cue_pattern(cues: list[str], link: str) -> re.Pattern[str] | None:
+def _cue_pattern(owner: str, cues: list[str], link: str) -> PolicyPattern | None:
+    """Any of the policy's cues, followed by `link` (what may stand between a cue and its number)."""
     if not cues:
         return None
-    return re.compile("(?:" + "|".join(f"(?:{normalize_pattern(c)})" for c in cues) + ")" + link)
+    return PolicyPattern.one(owner, "(?:" + "|".join(f"(?:{c})" for c in cues) + ")" + link)

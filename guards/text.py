@@ -13,13 +13,11 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import opencc
-
-from guards import opencc_keys
 
 _FOLDED_SYMBOLS = "＋－．＿％＃"
 _WIDE_CLASS = f"\uff10-\uff19\uff20-\uff3a\uff41-\uff5a{_FOLDED_SYMBOLS}\u3000"
@@ -40,8 +38,6 @@ _INVISIBLE_CLASS = (
     "\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef"
 )
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
-# One scan tells whether a text needs either of the two steps above (most replies need neither).
-_INVISIBLE_OR_WIDE = re.compile(f"[{_INVISIBLE_CLASS}{_WIDE_CLASS}]")
 # Built with chr(): mypyc, which compiles this module for the wheel, rejects surrogates in literals.
 _SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -84,29 +80,10 @@ def _convert_run(run: str) -> str:
     return converted if _aligned(run, converted) else run.translate(_single_char_table())
 
 
-@functools.cache
-def _may_convert() -> Callable[[str], bool]:
-    """A test for texts OpenCC may change: any Chinese character, unless its keys are known."""
-    known = opencc_keys.changeable()
-    return known if known is not None else lambda text: _CJK.search(text) is not None
-
-
-@functools.cache
-def _needs_folding() -> Callable[[str], bool]:
-    """A test for texts that `Document.of` must fold: invisible, full-width or Traditional."""
-    known = opencc_keys.changeable(_INVISIBLE_CLASS + _WIDE_CLASS)
-    if known is not None:
-        return known
-    return lambda text: _INVISIBLE_OR_WIDE.search(text) is not None or _CJK.search(text) is not None
-
-
 def to_simplified(text: str) -> str:
     """Simplified Chinese with exactly one output character per input character."""
-    return _simplified(text) if _may_convert()(text) else text
-
-
-def _simplified(text: str) -> str:
-    """`to_simplified` for a text OpenCC may change."""
+    if not _CJK.search(text):
+        return text
     try:
         converted = str(_converter().convert(text))
     except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): OpenCC takes UTF-8
@@ -161,10 +138,6 @@ class Document:
     def of(cls, text: str, customer: str | None = None) -> Document:
         """Normalise `text`; `customer` is the customer's message, for context."""
         norm_customer = fold(strip_invisible(customer)) if customer else None
-        if not _needs_folding()(text):
-            return cls(original=text, norm=text, customer=norm_customer)
-        if not _INVISIBLE_OR_WIDE.search(text):  # so it is Traditional (or may be): convert
-            return cls(original=text, norm=_simplified(text), customer=norm_customer)
         offsets: list[int] | None = None
         visible = text
         if _INVISIBLE.search(text):

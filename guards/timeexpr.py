@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from typing import Literal, NamedTuple
 
-from guards.literals import skip_ahead
-
 TimeKind = Literal["duration", "relative_day", "immediate"]
 
 _DIGITS = {
@@ -30,9 +28,8 @@ _DIGITS = {
     "九": 9,
 }
 _CN_NUM = "零〇一二两三四五六七八九十百"
-# A numeral as a plain character class; parse_number rejects what is not a number (3.).
-# Possessive (*+): no unit or range mark starts with a numeral character, so giving digits
-# back can never make a match, and without it a long order number is retried char by char.
+# A numeral; parse_number rejects what is not a number (3.). Possessive (*+): no unit or range
+# mark starts with a numeral character, so giving digits back can never make a match.
 _NUM = rf"[0-9{_CN_NUM}][0-9.{_CN_NUM}]*+"
 _UNIT_HOURS = {
     "分钟": 1 / 60,
@@ -88,12 +85,10 @@ _RELATIVE = (
 )
 _IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
 _DURATION_OR_DAY = rf"(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})"
-# One scan for all three kinds. With skip_ahead, `re` skips ahead to the characters a time can
-# start with; the match is that character, and the kind's group spans the time.
-_TIME = re.compile(skip_ahead(rf"(?i:{_DURATION_OR_DAY}|(?P<immediate>{_IMMEDIATE}))"))
+_TIME = re.compile(rf"(?i:{_DURATION_OR_DAY}|(?P<immediate>{_IMMEDIATE}))")
 # The same scan without the immediate words, for callers that only judge deadlines (no
 # immediate word shares a character with a duration or a day, so the other matches are the same).
-_DEADLINE = re.compile(skip_ahead(f"(?i:{_DURATION_OR_DAY})"))
+_DEADLINE = re.compile(f"(?i:{_DURATION_OR_DAY})")
 
 # How far before a time expression its lead-in, past marker or negation is looked for.
 _LOOKBEHIND = 12
@@ -226,13 +221,5 @@ def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpr
     Immediate words (马上, 立即 …) are always reported unless `immediate` is false: whether what
     follows them is in the agent's control is for the phrase rules to judge.
     """
-    search = (_TIME if immediate else _DEADLINE).search
-    found = []
-    position = 0
-    # As finditer would, but a match's group spans the time: the next search starts after it.
-    while (match := search(norm, position)) is not None:
-        expr = _judged(norm, match)
-        if expr is not None:
-            found.append(expr)
-        position = match.end(match.lastgroup)  # type: ignore[arg-type]
-    return found
+    pattern = _TIME if immediate else _DEADLINE
+    return [expr for match in pattern.finditer(norm) if (expr := _judged(norm, match)) is not None]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from guards.context import CheckContext
-from guards.phrases import PhraseMatcher
+from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
 from guards.policy import CHANNELS, Category, Channel, Policy, PunctuationRule
 from guards.violation import RuleFinding, Violation
 
@@ -14,13 +15,8 @@ _MARKS = "!！﹗︕?？﹖︖"
 _DOUBLE_MARKS = "‼⁇⁈⁉"
 _REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[{_DOUBLE_MARKS}]+")
 _EXCLAMATION = re.compile("[!！﹗︕]")
-# Written [x][x]* rather than [x]+: `re` skips ahead by first character only when a pattern
-# starts with a plain character class, not with a repeat.
-_MARK_RUN = re.compile(f"[{_MARKS}{_DOUBLE_MARKS}][{_MARKS}{_DOUBLE_MARKS}]*")
-# A cheap first look (the engine skips ahead in C); the full run pattern only runs after a hit.
-_TWO_CAPITALS = re.compile(r"[A-Z][A-Z]")
-# The "no letter before" check follows the first capital, so the pattern starts with a class.
-_CAPS_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[A-Z]+(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
+# A run of capitals that is a word of its own (no letter right before or after).
+_CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
 
 
 class ToneGuard:
@@ -28,8 +24,8 @@ class ToneGuard:
 
     category: Category = "tone"
 
-    def __init__(self, policy: Policy) -> None:
-        self._matcher = PhraseMatcher(self.category, policy.tone.phrases)
+    def __init__(self, policy: Policy, rules: Sequence[CompiledPhraseRule]) -> None:
+        self._rules = RulesByContext(rules)
         tone = policy.tone
         self._repeated = _findings_by_channel(self.category, tone.repeated_punctuation)
         self._exclamation = _findings_by_channel(self.category, tone.exclamation)
@@ -38,34 +34,25 @@ class ToneGuard:
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Tone findings for the context's channel."""
-        found = self._matcher.find(ctx.doc, ctx.channel, ctx.scenario)
+        rules = self._rules.applying(ctx.channel, ctx.scenario)
+        found = find_phrases(rules, ctx.doc, ctx.may_match)
         found += self._punctuation(ctx)
         found += self._capitals(ctx)
         return found
 
     def _punctuation(self, ctx: CheckContext) -> list[Violation]:
+        """Repeated marks (？？, ！！), then each exclamation mark that is not part of one."""
         norm = ctx.doc.norm
         found: list[Violation] = []
-        # Each run of marks alone: one cheap scan finds them, the rules then look only there.
-        for run in _MARK_RUN.finditer(norm):
-            if run.end() - run.start() == 1 and norm[run.start()] not in _DOUBLE_MARKS:
-                # The common case, one single mark: no repetition, at most an exclamation.
-                if _EXCLAMATION.match(norm, run.start()):
-                    found += self._emit(ctx, self._exclamation, run.start(), run.end())
-                continue
-            repeated_spans: list[tuple[int, int]] = []
-            for match in _REPEATED.finditer(norm, run.start(), run.end()):
-                repeated_spans.append(match.span())
-                found += self._emit(ctx, self._repeated, match.start(), match.end())
-            for match in _EXCLAMATION.finditer(norm, run.start(), run.end()):
-                if any(a <= match.start() < b for a, b in repeated_spans):
-                    continue
+        repeated = [match.span() for match in _REPEATED.finditer(norm)]
+        for start, end in repeated:
+            found += self._emit(ctx, self._repeated, start, end)
+        for match in _EXCLAMATION.finditer(norm):
+            if not any(start <= match.start() < end for start, end in repeated):
                 found += self._emit(ctx, self._exclamation, match.start(), match.end())
         return found
 
     def _capitals(self, ctx: CheckContext) -> list[Violation]:
-        if _TWO_CAPITALS.search(ctx.doc.norm) is None:
-            return []
         found: list[Violation] = []
         for match in _CAPS_RUN.finditer(ctx.doc.norm):
             words = match.group().split()

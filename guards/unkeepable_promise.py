@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guards.context import CheckContext
-from guards.phrases import PhraseMatcher
-from guards.policy import Category, Channel, Commitment, PhraseRule, Policy, Scenario, duration_label
-from guards.text import CLAUSE_END, SENTENCE_END, Document, normalize_pattern
+from guards.patterns import PolicyPattern
+from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
+from guards.policy import (
+    CHANNELS,
+    SCENARIOS,
+    Category,
+    Channel,
+    Commitment,
+    PhraseRule,
+    Policy,
+    Scenario,
+    duration_label,
+)
+from guards.text import CLAUSE_END, SENTENCE_END, Document
 from guards.timeexpr import TimeExpression
 from guards.violation import RuleFinding, Violation
 
@@ -29,14 +41,15 @@ class _Commitment:
     """A policy commitment with its cue words compiled and its deadlines in hours."""
 
     spec: Commitment
-    actions: re.Pattern[str]
+    actions: PolicyPattern
     within_hours: float
     usually_hours: float | None
 
     @classmethod
     def of(cls, spec: Commitment) -> _Commitment:
         """Compile one commitment of the policy."""
-        actions = re.compile("|".join(f"(?:{normalize_pattern(a)})" for a in spec.actions))
+        actions = PolicyPattern.of(spec.id, spec.actions)
+        assert actions is not None  # the policy requires at least one action
         return cls(spec, actions, spec.within_hours, spec.usually_hours)
 
     def allowed_hours(self, hedged: bool) -> float:
@@ -55,29 +68,43 @@ class _Applicable:
     commitments: tuple[_Commitment, ...]
     defaults: tuple[_Commitment, ...]
 
+    @classmethod
+    def of(
+        cls, commitments: Sequence[_Commitment], channel: Channel, scenario: Scenario | None
+    ) -> _Applicable:
+        """The commitments for a channel and scenario (those for any scenario included)."""
+        chosen = tuple(
+            c for c in commitments if channel in c.spec.channels and c.spec.scenario in (None, scenario)
+        )
+        defaults = tuple(c for c in chosen if c.spec.default_for_scenario and c.spec.scenario == scenario)
+        return cls(chosen, defaults)
+
 
 class UnkeepablePromiseGuard:
     """Flags promises outside the policy: phrases and deadlines shorter than the commitments."""
 
     category: Category = "unkeepable_promise"
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, rules: Sequence[CompiledPhraseRule]) -> None:
         section = policy.unkeepable_promise
-        self._matcher = PhraseMatcher(self.category, section.phrases)
-        authorized = [f"(?:{normalize_pattern(p)})" for p in section.authorized_compensation]
-        self._authorized = re.compile("|".join(authorized)) if authorized else None
-        self._rule_patterns = {
-            r.id: re.compile("|".join(f"(?:{normalize_pattern(p)})" for p in r.patterns))
-            for r in section.phrases
+        self._rules = RulesByContext(rules)
+        self._authorized = PolicyPattern.of(
+            "unkeepable_promise.authorized_compensation", section.authorized_compensation
+        )
+        self._rule_patterns = {r.id: PolicyPattern.of(r.id, r.patterns) for r in section.phrases}
+        commitments = [_Commitment.of(c) for c in section.commitments]
+        self._applicable = {
+            (channel, scenario): _Applicable.of(commitments, channel, scenario)
+            for channel in CHANNELS
+            for scenario in (None, *SCENARIOS)
         }
-        self._commitments = [_Commitment.of(c) for c in section.commitments]
-        self._applicable_cache: dict[tuple[Channel, Scenario | None], _Applicable] = {}
         self._deadlines = section.deadlines
-        self._hedges = re.compile("|".join(normalize_pattern(h) for h in section.deadlines.hedges) or "(?!)")
+        self._hedges = PolicyPattern.of("unkeepable_promise.deadlines.hedges", section.deadlines.hedges)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Promise phrases, then time commitments compared with the policy's deadlines."""
-        found = self._matcher.find(ctx.doc, ctx.channel, ctx.scenario, keep=self._not_authorized)
+        rules = self._rules.applying(ctx.channel, ctx.scenario)
+        found = find_phrases(rules, ctx.doc, ctx.may_match, keep=self._not_authorized)
         if ctx.scenario is not None or ctx.channel == "email":
             # A deadline inside a flagged phrase (保证今天解决) is the same promise: report it once.
             found += [d for d in self._deadline_findings(ctx) if not _overlaps_any(d, found)]
@@ -93,36 +120,26 @@ class UnkeepablePromiseGuard:
             return True
         left, right = max(0, start - _AUTHORIZED_CONTEXT), min(len(doc.norm), end + _AUTHORIZED_CONTEXT)
         window = doc.norm[left:right]
-        masked = self._authorized.sub(lambda m: _MASK * len(m.group()), window)
-        if masked == window:
+        authorized = list(self._authorized.finditer(window))
+        if not authorized:
             return True
+        masked = list(window)
+        for match in authorized:
+            masked[match.start() : match.end()] = _MASK * (match.end() - match.start())
         pattern = self._rule_patterns[rule.id]
-        return any(m.start() < end - left and m.end() > start - left for m in pattern.finditer(masked))
+        assert pattern is not None  # a phrase rule has at least one pattern
+        found = pattern.finditer("".join(masked))
+        return any(m.start() < end - left and m.end() > start - left for m in found)
 
     def _deadline_findings(self, ctx: CheckContext) -> list[Violation]:
         """Deadlines (not 马上/立即, which the phrase rules judge) outside the commitments."""
         found: list[Violation] = []
-        applicable = self._applicable(ctx.channel, ctx.scenario)
+        applicable = self._applicable[(ctx.channel, ctx.scenario)]
         for expr in ctx.deadlines:
             finding = self._judge(ctx.doc, expr, applicable)
             if finding is not None:
                 found.append(finding)
         return found
-
-    def _applicable(self, channel: Channel, scenario: Scenario | None) -> _Applicable:
-        key = (channel, scenario)
-        cached = self._applicable_cache.get(key)
-        if cached is None:
-            commitments = tuple(
-                c
-                for c in self._commitments
-                if channel in c.spec.channels and c.spec.scenario in (None, scenario)
-            )
-            defaults = tuple(
-                c for c in commitments if c.spec.default_for_scenario and c.spec.scenario == scenario
-            )
-            cached = self._applicable_cache[key] = _Applicable(commitments, defaults)
-        return cached
 
     def _judge(self, doc: Document, expr: TimeExpression, applicable: _Applicable) -> Violation | None:
         """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
@@ -132,9 +149,8 @@ class UnkeepablePromiseGuard:
         candidates = cued or list(applicable.defaults)
         if not candidates:
             return None
-        hedged = bool(
-            self._hedges.search(text, _mark_before(text, expr.start, _UP_TO_CLAUSE_MARK), expr.start)
-        )
+        clause_start = _mark_before(text, expr.start, _UP_TO_CLAUSE_MARK)
+        hedged = self._hedges is not None and self._hedges.search(text, clause_start, expr.start) is not None
         allowed = [c.allowed_hours(hedged) for c in candidates]
         if all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
             longest = max(allowed)

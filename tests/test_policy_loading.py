@@ -194,8 +194,8 @@ def test_company_file_overrides_rule_fields_by_id(tmp_path: Path) -> None:
     assert rule.severity == "block" and original.severity == "warn"
     assert rule.patterns == original.patterns and rule.source == original.source
     assert policy.rule_ids() == default.rule_ids(), "an override keeps the rule in place"
-    assert not guards.check("请稍等", policy=policy).ok
-    assert guards.check("请稍等", policy=default).ok
+    assert not guards.check("请稍等", policy=guards.compile_policy(policy)).ok
+    assert guards.check("请稍等", policy=guards.compile_policy(default)).ok
 
 
 def test_company_file_replaces_a_whole_rule(tmp_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_company_file_replaces_a_whole_rule(tmp_path: Path) -> None:
     policy = guards.load_policy(write(tmp_path, body))
     rule = next(r for r in policy.forbidden_phrase if r.id == "fp.dont_know")
     assert rule.patterns == ["不造"] and rule.message == "别说不造"
-    ids = [v.rule_id for v in guards.check("这个我不造", policy=policy).violations]
+    ids = [v.rule_id for v in guards.check("这个我不造", policy=guards.compile_policy(policy)).violations]
     assert "fp.dont_know" in ids
 
 
@@ -212,7 +212,7 @@ def test_company_file_adds_new_rules(tmp_path: Path) -> None:
     policy = guards.load_policy(write(tmp_path, body))
     assert policy.rule_ids()[: len(policy.forbidden_phrase)][-1] == "fp.acme.no_discount"
     assert set(guards.default_policy().rule_ids()) < set(policy.rule_ids())
-    report = guards.check("本店商品不打折。", policy=policy)
+    report = guards.check("本店商品不打折。", policy=guards.compile_policy(policy))
     assert [v.rule_id for v in report.violations if v.category == "forbidden_phrase"] == [
         "fp.acme.no_discount"
     ]
@@ -222,14 +222,18 @@ def test_disable_removes_rules(tmp_path: Path) -> None:
     body = META.replace('version = "1"\n', 'version = "1"\ndisable = ["fp.dont_know", "pv.email"]\n')
     policy = guards.load_policy(write(tmp_path, body))
     assert "fp.dont_know" not in policy.rule_ids() and "pv.email" not in policy.rule_ids()
-    assert "fp.dont_know" not in [v.rule_id for v in guards.check("我不知道", policy=policy).violations]
+    assert "fp.dont_know" not in [
+        v.rule_id for v in guards.check("我不知道", policy=guards.compile_policy(policy)).violations
+    ]
 
 
 def test_disable_a_single_table_rule_switches_it_off(tmp_path: Path) -> None:
     body = META.replace('version = "1"\n', 'version = "1"\ndisable = ["tone.exclamation"]\n')
     policy = guards.load_policy(write(tmp_path, body))
     assert "tone.exclamation" in [v.rule_id for v in guards.check("好的！").violations]
-    assert "tone.exclamation" not in [v.rule_id for v in guards.check("好的！", policy=policy).violations]
+    assert "tone.exclamation" not in [
+        v.rule_id for v in guards.check("好的！", policy=guards.compile_policy(policy)).violations
+    ]
 
 
 def test_disable_unknown_id_is_an_error(tmp_path: Path) -> None:
@@ -289,15 +293,13 @@ def test_loading_does_not_change_the_default(tmp_path: Path) -> None:
 
 
 def test_disable_switches_off_a_draft_check(tmp_path: Path) -> None:
-    from guards.draft_artifacts import draft_guards
-
     path = tmp_path / "acme.toml"
     path.write_text(
         '[meta]\nname = "acme"\nversion = "1"\ndisable = ["da.repeated_sentence"]\n', encoding="utf-8"
     )
     policy = guards.load_policy(path)
     text = "非常抱歉给您带来不便。非常抱歉给您带来不便。"
-    with_default = guards.check(text, extra_guards=draft_guards(guards.default_policy()))
-    with_company = guards.check(text, extra_guards=draft_guards(policy), policy=policy)
+    with_default = guards.check(text, draft=guards.DraftInputs())
+    with_company = guards.check(text, draft=guards.DraftInputs(), policy=guards.compile_policy(policy))
     assert "da.repeated_sentence" in {v.rule_id for v in with_default.violations}
     assert "da.repeated_sentence" not in {v.rule_id for v in with_company.violations}

@@ -150,7 +150,11 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
 
 def privacy_findings(text: str, policy: guards.Policy | None = None) -> list[guards.Violation]:
     """The privacy findings of `guards.check` on `text`."""
-    return [v for v in guards.check(text, policy=policy).violations if v.category == "privacy"]
+    return [
+        v
+        for v in guards.check(text, policy=guards.compile_policy(policy) if policy else None).violations
+        if v.category == "privacy"
+    ]
 
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -53,7 +53,11 @@ class Case(NamedTuple):
 def findings(case: Case, policy: Policy | None = None) -> list[tuple[str, str, str]]:
     """This category's findings for `case`, checking that every span indexes the original."""
     report = guards.check(
-        case.text, scenario=case.scenario, channel=case.channel, customer=case.customer, policy=policy
+        case.text,
+        scenario=case.scenario,
+        channel=case.channel,
+        customer=case.customer,
+        policy=guards.compile_policy(policy) if policy else None,
     )
     found = [v for v in report.violations if v.category == CATEGORY]
     for violation in found:

@@ -106,7 +106,10 @@ def export_requests(
                 summary.bad_rows.append(row)
                 continue
             channel = channel_for(row, tone)
-            if not rewrite_all and check(row.text, scenario=row.scenario, channel=channel, policy=policy).ok:
+            if (
+                not rewrite_all
+                and check(row.text, scenario=row.scenario, channel=channel, policy=drafter.compiled).ok
+            ):
                 summary.clean += 1
                 continue
             summary.rows += 1
@@ -263,7 +266,7 @@ def _imported(
     if isinstance(row, BadRow):
         return RowOutcome(row, "error", error=row.reason)
     channel = channel_for(row, tone)
-    before = check(row.text, scenario=row.scenario, channel=channel, policy=drafter.policy).violations
+    before = check(row.text, scenario=row.scenario, channel=channel, policy=drafter.compiled).violations
     result = results.get(custom_id(row, channel))
     if result is None:
         if not any(v.blocking for v in before):

@@ -36,7 +36,7 @@ from drafting.engine import Drafter
 from drafting.errors import InputError
 from drafting.prompting import prompt_fingerprint
 from drafting.tones import Tone
-from guards import Policy, policy_fingerprint
+from guards import Policy, compile_policy, policy_fingerprint
 
 CHECKPOINT_SUFFIX = ".checkpoint.jsonl"
 
@@ -205,9 +205,10 @@ def _open_output(path: Path | None, opened: OpenedInput, mode: Mode) -> Output |
 
 def check_process(policy: Policy) -> Process:
     """Check every row with the guards."""
+    compiled = compile_policy(policy)
 
     def process(opened: OpenedInput, emit: Callable[[RowOutcome], None]) -> RunStats:
-        check_rows(opened.rows(), policy, "online", emit)
+        check_rows(opened.rows(), compiled, "online", emit)
         return RunStats()
 
     return process

@@ -28,7 +28,7 @@ from drafting.errors import (
     RequestRejectedError,
 )
 from drafting.tones import Tone
-from guards import Channel, Policy
+from guards import Channel, CompiledPolicy, Policy
 
 DEFAULT_CONCURRENCY = 8
 # Failures that every other row would hit too: stop the run at once.
@@ -50,7 +50,7 @@ class BatchAbortedError(EndpointError):
     """The endpoint failed for so many rows in a row that going on would only add failures."""
 
 
-def check_row(row: WorkRow | BadRow, policy: Policy, channel: Channel) -> RowOutcome:
+def check_row(row: WorkRow | BadRow, policy: CompiledPolicy, channel: Channel) -> RowOutcome:
     """A row checked by the guards alone: clean, violates (a blocking finding) or error (bad row)."""
     if isinstance(row, BadRow):
         return RowOutcome(row, "error", error=row.reason)
@@ -58,7 +58,9 @@ def check_row(row: WorkRow | BadRow, policy: Policy, channel: Channel) -> RowOut
     return RowOutcome(row, "clean" if report.ok else "violates", before=report.violations)
 
 
-def check_rows(rows: Iterable[WorkRow | BadRow], policy: Policy, channel: Channel, emit: Emit) -> None:
+def check_rows(
+    rows: Iterable[WorkRow | BadRow], policy: CompiledPolicy, channel: Channel, emit: Emit
+) -> None:
     """Check every row and emit its outcome, in order."""
     for row in rows:
         emit(check_row(row, policy, row.channel if isinstance(row, WorkRow) and row.channel else channel))
@@ -113,6 +115,7 @@ class RewriteRunner:
         options: RewriteOptions,
     ) -> None:
         self.policy = policy
+        self.compiled = guards.compile_policy(policy)
         self.backend = backend
         self.checkpoint = checkpoint
         self.identity = identity
@@ -154,7 +157,7 @@ class RewriteRunner:
         if isinstance(row, BadRow):
             return RowOutcome(row, "error", error=row.reason)
         channel = channel_for(row, self.options.tone)
-        before = guards.check(row.text, scenario=row.scenario, channel=channel, policy=self.policy)
+        before = guards.check(row.text, scenario=row.scenario, channel=channel, policy=self.compiled)
         if before.ok and not self.options.rewrite_all:
             return RowOutcome(row, "clean", before=before.violations)
         work_hash = row.work_hash(channel)

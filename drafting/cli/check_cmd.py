@@ -17,7 +17,7 @@ from drafting.cli.inputs import (
     single_reply,
 )
 from drafting.cli.render import counted
-from guards import CHANNELS, SCENARIOS, Channel, Policy, Scenario, check, load_policy
+from guards import CHANNELS, SCENARIOS, Channel, CompiledPolicy, Scenario, check, compile_policy, load_policy
 
 _EPILOG = """\b
 Examples:
@@ -115,7 +115,7 @@ def check_command(
     """
     _check_sources(text, file, jsonl, customer)
     codec = check_encoding(encoding)
-    policy = load_policy(policy_file)
+    policy = compile_policy(load_policy(policy_file))
     defaults = Defaults(scenario, channel or "online")
     many = jsonl is not None
     replies: Iterable[ReplyInput | InputProblem] = (
@@ -145,7 +145,7 @@ def _report_unchecked(error_lines: list[int], source: str) -> None:
     )
 
 
-def _outcome(item: ReplyInput | InputProblem, policy: Policy) -> Outcome:
+def _outcome(item: ReplyInput | InputProblem, policy: CompiledPolicy) -> Outcome:
     if isinstance(item, InputProblem):
         return Outcome(item.id, item.line, error=item.error)
     report = check(

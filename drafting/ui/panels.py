@@ -78,7 +78,7 @@ def _findings(workspace: Workspace) -> None:
     if not violations:
         return
     st.markdown(f"**发现 {len(violations)} 个问题**")
-    replaceable = replaceable_rule_ids(workspace.checker.policy)
+    replaceable = replaceable_rule_ids(workspace.checker.policy.policy)
     for number, violation in enumerate(violations, 1):
         with st.container(border=True):
             _finding(number, violation)

@@ -9,7 +9,6 @@ from draft_helpers import CASSETTES, SECRET_HEADERS
 
 import guards
 from drafting import Draft, Drafter, Ticket
-from guards.draft_artifacts import draft_guards
 
 INJECTED = re.compile(r"全额退款|全部退款|赔偿|补偿|退款")
 
@@ -39,9 +38,7 @@ def test_complaint_draft(recorded_drafter: Drafter) -> None:
         scenario=draft.scenario,
         channel="online",
         customer=ticket.message,
-        extra_guards=draft_guards(
-            guards.default_policy(), example_clauses=recorded_drafter.prompts.example_clauses
-        ),
+        draft=guards.DraftInputs(example_clauses=tuple(recorded_drafter.prompts.example_clauses)),
     )
     assert [v.rule_id for v in recheck.violations] == [v.rule_id for v in draft.violations]
 

@@ -6,8 +6,8 @@ import pytest
 
 import guards
 from guards import Violation
-from guards.draft_artifacts import draft_guards, similarity
-from guards.fact_guard import find_facts, rewrite_guards
+from guards.draft_artifacts import similarity
+from guards.fact_guard import find_facts
 
 POLICY = guards.default_policy()
 EXAMPLE = ["耳机刚买三天就坏了", "我已经把耳机左耳没声音的情况记录下来"]
@@ -18,7 +18,7 @@ def artifacts(text: str, customer: str | None = None) -> list[Violation]:
         text,
         scenario="complaint",
         customer=customer,
-        extra_guards=draft_guards(POLICY, example_clauses=EXAMPLE),
+        draft=guards.DraftInputs(example_clauses=tuple(EXAMPLE)),
     )
     return [v for v in report.violations if v.category == "model_artifact"]
 
@@ -30,7 +30,7 @@ def facts(
         rewrite,
         scenario=scenario,
         customer=customer,
-        extra_guards=rewrite_guards(POLICY, original, customer),  # type: ignore[arg-type]
+        draft=guards.DraftInputs(original=original),
     )
     return [v for v in report.violations if v.category == "facts_changed"]
 
@@ -102,8 +102,13 @@ def test_similarity() -> None:
 
 
 def test_a_policy_without_draft_checks_adds_no_guards() -> None:
-    bare = POLICY.model_copy(update={"draft_checks": None})
-    assert draft_guards(bare) == [] and rewrite_guards(bare, "x") == []
+    bare = guards.compile_policy(POLICY.model_copy(update={"draft_checks": None}))
+    assert bare.guards["model_drafts"] == () and bare.guards["rewrites"] == ()
+    text = "非常抱歉给您带来不便。非常抱歉给您带来不便。"
+    with_checks = guards.check(text, draft=guards.DraftInputs(original="x"))
+    without = guards.check(text, draft=guards.DraftInputs(original="x"), policy=bare)
+    assert {v.category for v in with_checks.violations} & {"model_artifact", "facts_changed"}
+    assert not {v.category for v in without.violations} & {"model_artifact", "facts_changed"}
 
 
 ORIGINAL = "订单A20241123001的蓝牙耳机已经发货，运费12元，3天内送到，明天有人联系您。"

@@ -1,0 +1,126 @@
+"""Phrase rules: what one rule of a policy finds in a reply, read top to bottom.
+
+A rule finds every match of its patterns, at every position, and keeps those that are the
+agent's own words (not inside quotation marks, not reported or echoed from the customer) and
+not cancelled by one of its `unless` patterns matching nearby (a polite form, a condition).
+Within a category, findings do not overlap: the leftmost wins, and at the same place the
+rule (and pattern) that comes first in the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from guards.patterns import PolicyPattern
+from guards.policy import CHANNELS, SCENARIOS, Category, Channel, PhraseRule, Scenario
+from guards.text import Document, Span
+from guards.violation import RuleFinding, Violation
+
+# How far around a match an `unless` pattern may reach to cancel it.
+UNLESS_WINDOW = 24
+
+# Extra judgement of a match beyond quotes and `unless` (compensation the company authorised).
+MatchFilter = Callable[[PhraseRule, Document, int, int], bool]
+
+
+class Candidate(NamedTuple):
+    """An accepted match, ordered by position, then rule, then pattern."""
+
+    start: int
+    rule_order: int
+    pattern_order: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CompiledPhraseRule:
+    """One phrase rule with its patterns compiled; `first_pattern` numbers them in the policy."""
+
+    rule: PhraseRule
+    category: Category
+    patterns: tuple[PolicyPattern, ...]
+    unless: PolicyPattern | None
+    finding: RuleFinding
+    first_pattern: int
+    numbers: frozenset[int]  # the numbers of its patterns in the policy
+
+    @classmethod
+    def of(cls, category: Category, rule: PhraseRule, first_pattern: int) -> CompiledPhraseRule:
+        """Compile `rule`; its patterns are numbered from `first_pattern` on."""
+        patterns = tuple(PolicyPattern.one(rule.id, p) for p in rule.patterns)
+        finding = RuleFinding(
+            category, rule.id, rule.severity, rule.message, rule.suggestion, str(rule.source)
+        )
+        unless = PolicyPattern.of(f"{rule.id} (unless)", rule.unless)
+        numbers = frozenset(range(first_pattern, first_pattern + len(patterns)))
+        return cls(rule, category, patterns, unless, finding, first_pattern, numbers)
+
+    def may_match(self, possible: frozenset[int] | None) -> bool:
+        """False when a prefilter found none of the rule's patterns possible (None: all are)."""
+        return possible is None or not possible.isdisjoint(self.numbers)
+
+    def applies(self, channel: Channel, scenario: Scenario | None) -> bool:
+        """True when the rule is checked on this channel and scenario (None: any scenario)."""
+        return channel in self.rule.channels and (scenario is None or scenario in self.rule.scenarios)
+
+    def matches(
+        self, doc: Document, may_match: frozenset[int] | None, keep: MatchFilter | None = None
+    ) -> Iterator[tuple[int, Span]]:
+        """(pattern number, span) of every match that is the agent's own, uncancelled words.
+
+        `may_match`: the pattern numbers a prefilter found possible (None: all).
+        """
+        for number, pattern in enumerate(self.patterns):
+            if may_match is not None and self.first_pattern + number not in may_match:
+                continue
+            for match in pattern.finditer(doc.norm, overlapped=True):
+                start, end = match.span()
+                if start < end and self._accepted(doc, start, end, keep):
+                    yield number, Span(start, end)
+
+    def _accepted(self, doc: Document, start: int, end: int, keep: MatchFilter | None) -> bool:
+        if self.rule.skip_quoted and doc.is_quoted(start, end, echo=self.rule.skip_echo):
+            return False
+        if self.unless is not None and self.unless.overlaps(doc.norm, start, end, UNLESS_WINDOW):
+            return False
+        return keep is None or keep(self.rule, doc, start, end)
+
+
+class RulesByContext:
+    """A category's rules, listed once for each channel and scenario they apply to."""
+
+    def __init__(self, rules: Sequence[CompiledPhraseRule]) -> None:
+        self._applying = {
+            (channel, scenario): tuple(r for r in rules if r.applies(channel, scenario))
+            for channel in CHANNELS
+            for scenario in (None, *SCENARIOS)
+        }
+
+    def applying(self, channel: Channel, scenario: Scenario | None) -> tuple[CompiledPhraseRule, ...]:
+        """The rules checked on this channel and scenario, in policy order."""
+        return self._applying[(channel, scenario)]
+
+
+def find_phrases(
+    rules: Sequence[CompiledPhraseRule],
+    doc: Document,
+    may_match: frozenset[int] | None,
+    keep: MatchFilter | None = None,
+) -> list[Violation]:
+    """The findings of `rules` (one category, policy order) in `doc`, without overlaps."""
+    candidates = [
+        Candidate(span.start, order, number, span.end)
+        for order, rule in enumerate(rules)
+        if rule.may_match(may_match)
+        for number, span in rule.matches(doc, may_match, keep)
+    ]
+    found: list[Violation] = []
+    taken_until = 0
+    for candidate in sorted(candidates):
+        if candidate.start < taken_until:
+            continue  # overlaps a finding already made
+        found.append(rules[candidate.rule_order].finding.at(doc, candidate.start, candidate.end))
+        taken_until = candidate.end
+    return found
