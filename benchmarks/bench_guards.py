@@ -4,9 +4,10 @@ The baseline is what a linter without context would do: one compiled regex alter
 forbidden phrases, run over each reply. The suite is `guards.check` with all six guards
 (normalisation, quotes, polite forms, time parsing, privacy, structure).
 
-Targets (issue 2): >= 10,000 replies/s on one core for ~100-character replies, and at most
-3x the baseline's time per reply. Rounds alternate between the configurations and the best
-round counts, so a slow spell of a shared machine hits all of them alike.
+Targets (issue 14): >= 5,000 replies/s on one core for ~100-character replies with the
+complaint scenario, and at most 3x the baseline's time per reply. Rounds alternate between the
+configurations and the best round counts, so a slow spell of a shared machine hits all of them
+alike.
 
     .venv/bin/python benchmarks/bench_guards.py [--seconds 1.0] [--json out.json] [--check]
 """
@@ -25,7 +26,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import guards
-import guards.engine
 
 CLEAN_SENTENCES = (
     "您好，很高兴为您服务。",
@@ -50,7 +50,7 @@ DIRTY_SENTENCES = (
     "我们会给您全额赔偿。",
     "呵呵，稍等。",
 )
-TARGET_REPLIES_PER_S = 10_000
+TARGET_REPLIES_PER_S = 5_000
 TARGET_RATIO = 3.0
 
 
@@ -145,12 +145,6 @@ def report(rows: list[Row]) -> bool:
     return ok
 
 
-def build() -> str:
-    """Which build of the guard engine is measured: the compiled wheel or pure Python."""
-    compiled = not guards.engine.__file__.endswith(".py")
-    return "compiled with mypyc (wheel)" if compiled else "pure Python"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (single-threaded: one core) and print the side-by-side table."""
     parser = argparse.ArgumentParser(
@@ -160,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the rows as JSON to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a row misses a target")
     args = parser.parse_args(argv)
-    print(f"guards: {build()} ({Path(guards.__file__).parent})\n")
+    prefilter = type(guards.default_compiled().prefilter).__name__
+    print(f"guards: {Path(guards.__file__).parent}; prefilter: {prefilter}\n")
     rows = run(args.seconds)
     ok = report(rows)
     if args.json:

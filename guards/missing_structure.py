@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,10 +16,8 @@ from guards.policy import (
     StructureElement,
     StructureElementName,
 )
-from guards.text import SENTENCE_END, Document, Span
+from guards.text import Document, Span
 from guards.violation import RuleFinding, Violation
-
-_SENTENCE = re.compile(f"[^{re.escape(SENTENCE_END)}]+")
 
 
 @dataclass(frozen=True)
@@ -141,15 +138,13 @@ class MissingStructureGuard:
 
 
 def _asks_for(doc: Document, element: _Element, missing: list[_Detail]) -> bool:
-    """True when one sentence has a request cue of the agent's and names a `missing` detail."""
+    """True when a request cue of the agent's and a `missing` detail stand in one sentence."""
     text = doc.norm
-    if element.cues.search(text) is None:
-        return False
-    for sentence in _SENTENCE.finditer(text):
-        start, end = sentence.span()
-        if _first_unquoted(doc, element.cues, start, end) is not None and (
-            not missing or any(d.request.search(text, start, end) for d in missing)
-        ):
+    for cue in element.cues.finditer(text):
+        if cue.end() == cue.start() or doc.is_quoted(*cue.span()):
+            continue
+        sentence = doc.sentence_bounds(cue.start(), cue.end())
+        if not missing or any(d.request.search(text, sentence.start, sentence.end) for d in missing):
             return True
     return False
 

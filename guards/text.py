@@ -38,7 +38,7 @@ _INVISIBLE_CLASS = (
     "\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef"
 )
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
-# Built with chr(): mypyc, which compiles this module for the wheel, rejects surrogates in literals.
+# Built with chr(): a surrogate in a literal breaks some tools that read this file as UTF-8.
 _SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
