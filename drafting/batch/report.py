@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drafting.batch.io import replace_atomically, temporary_path
+from drafting.batch.atomic import replace_atomically, temporary_path
 from drafting.batch.outcome import Mode, RowOutcome, Status
 from drafting.batch.rows import BadRow
 from drafting.errors import InputError
