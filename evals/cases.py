@@ -26,58 +26,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from drafting.errors import InputError
 from drafting.models import MAX_MESSAGE_CHARS, ScenarioChoice, Ticket, Turn
+from evals.expectations import Expectation
 from guards import Channel
 
 CaseKind = Literal["draft", "rewrite"]
-ExpectValue = str | int | float | list[str] | None
 _CASE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-NEGATION = "not-"
 
 
 class CaseError(InputError):
     """An eval case file that cannot be used; the message names the file and the case."""
-
-
-class Expectation(BaseModel):
-    """One check of a case's outcome: a registered type (optionally `not-`), its value and bounds."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: str = Field(min_length=1)
-    value: ExpectValue = None
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
-
-    @property
-    def negated(self) -> bool:
-        """True for a `not-` expectation."""
-        return self.type.startswith(NEGATION)
-
-    @property
-    def base_type(self) -> str:
-        """The type without its `not-` prefix."""
-        return self.type.removeprefix(NEGATION)
-
-    @field_validator("type")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        from evals.expectations import EXPECTATIONS  # the registry imports this module
-
-        base = value.removeprefix(NEGATION)
-        if base not in EXPECTATIONS:
-            raise ValueError(f"unknown expectation type {value!r}; known: {', '.join(EXPECTATIONS)}")
-        return value
-
-    def label(self) -> str:
-        """A short display form: the type with its value or bounds."""
-        parts = [self.type]
-        if self.value is not None:
-            parts.append(",".join(self.value) if isinstance(self.value, list) else str(self.value))
-        if self.min is not None or self.max is not None:
-            parts.append(
-                f"{self.min if self.min is not None else ''}..{self.max if self.max is not None else ''}"
-            )
-        return " ".join(parts)
 
 
 class EvalCase(BaseModel):

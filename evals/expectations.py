@@ -3,6 +3,7 @@
 Every check returns a Verdict (passed, score in [0, 1], reason). The reason describes what the
 draft has or lacks, so it reads right both ways: a failing `contains` says what is missing, a
 failing `not-contains` says what is there. `not-<type>` inverts any registered type.
+An `Expectation` (one `[[case.expect]]` table) is defined here, beside the registry its type names.
 """
 
 from __future__ import annotations
@@ -10,13 +11,65 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from drafting.models import SECTION_ORDER, Draft
-from evals.cases import EvalCase, Expectation
 from guards import CheckContext, Document, Policy, Scenario
 from guards.fact_guard import Facts, find_facts
 from guards.patterns import PolicyPattern
 from guards.text import Span, fold, normalize_pattern
+
+ExpectValue = str | int | float | list[str] | None
+NEGATION = "not-"
+
+
+class Expectation(BaseModel):
+    """One check of a case's outcome: a registered type (optionally `not-`), its value and bounds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1)
+    value: ExpectValue = None
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @property
+    def negated(self) -> bool:
+        """True for a `not-` expectation."""
+        return self.type.startswith(NEGATION)
+
+    @property
+    def base_type(self) -> str:
+        """The type without its `not-` prefix."""
+        return self.type.removeprefix(NEGATION)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        base = value.removeprefix(NEGATION)
+        if base not in EXPECTATIONS:
+            raise ValueError(f"unknown expectation type {value!r}; known: {', '.join(EXPECTATIONS)}")
+        return value
+
+    def label(self) -> str:
+        """A short display form: the type with its value or bounds."""
+        parts = [self.type]
+        if self.value is not None:
+            parts.append(",".join(self.value) if isinstance(self.value, list) else str(self.value))
+        if self.min is not None or self.max is not None:
+            parts.append(
+                f"{self.min if self.min is not None else ''}..{self.max if self.max is not None else ''}"
+            )
+        return " ".join(parts)
+
+
+class CaseInputs(Protocol):
+    """What the checks read of a case: the customer's message and the agent's rough reply."""
+
+    message: str | None
+    agent_text: str | None
 
 
 @dataclass(frozen=True)
@@ -32,7 +85,7 @@ class Verdict:
 class Outcome:
     """What the expectations judge: the case, its final draft and the policy it was checked with."""
 
-    case: EvalCase
+    case: CaseInputs
     draft: Draft
     policy: Policy
 

@@ -21,7 +21,7 @@ from drafting.engine import Drafter
 from drafting.errors import HuashuError, ModelOutputError, RequestRejectedError
 from drafting.models import Draft
 from drafting.settings import NO_KEY, Settings
-from evals.cases import EvalCase, Expectation
+from evals.cases import EvalCase
 from evals.cassettes import (
     CaseRecording,
     Manifest,
@@ -34,7 +34,7 @@ from evals.cassettes import (
     rerecord_command,
     save_manifest,
 )
-from evals.expectations import Outcome, Verdict, evaluate
+from evals.expectations import Expectation, Outcome, Verdict, evaluate
 from guards import Policy, default_policy, policy_fingerprint
 
 CaseStatus = Literal["ok", "error", "stale", "missing"]

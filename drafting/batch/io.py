@@ -15,14 +15,14 @@ import codecs
 import contextlib
 import csv
 import json
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from drafting.batch.rows import SourceRow, cell_text
+from drafting.batch.atomic import replace_atomically, temporary_path
+from drafting.batch.rows import SourceRow, cell_text, unique_names
 from drafting.errors import InputError
 from guards.text import lone_surrogate
 
@@ -147,18 +147,6 @@ def open_output(path: Path, columns: Sequence[str], encoding: str | None) -> Out
     return format_of(path).writer(path, columns, encoding)
 
 
-def temporary_path(path: Path) -> Path:
-    """The hidden file beside `path` that output is written to before the rename."""
-    return path.with_name(f".{path.name}.huashu-tmp")
-
-
-def replace_atomically(temporary: Path, path: Path) -> None:
-    """Flush `temporary` to disk and rename it over `path` (all or nothing)."""
-    with open(temporary, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 def detect_encoding(path: Path) -> str:
     """The text encoding of a file: a BOM's, else UTF-8 unless GB18030 decodes it better."""
     with open(path, "rb") as handle:
@@ -199,18 +187,6 @@ def output_encoding(encoding: str | None) -> str:
         return "utf-8-sig"  # Excel opens a UTF-8 CSV correctly only with the BOM
     name = codecs.lookup(encoding).name
     return "gb18030" if name in ("gbk", "gb2312", "cp936") else name
-
-
-def unique_names(raw: Sequence[Any]) -> list[str]:
-    """Header cells as unique, non-empty column names."""
-    names: list[str] = []
-    for index, cell in enumerate(raw, start=1):
-        name = cell_text(cell).strip() or f"column_{index}"
-        base, copy = name, 2
-        while name in names:
-            name, copy = f"{base}.{copy}", copy + 1
-        names.append(name)
-    return names
 
 
 class CsvTable:

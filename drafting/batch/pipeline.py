@@ -21,6 +21,7 @@ from drafting.batch.io import Output, Table, format_of, open_output, open_table
 from drafting.batch.outcome import ADDED_COLUMNS, Mode, RowOutcome, output_row
 from drafting.batch.progress import RowProgress
 from drafting.batch.report import Report
+from drafting.batch.report_html import write_report
 from drafting.batch.rows import (
     BadRow,
     ColumnChoice,
@@ -191,7 +192,7 @@ def run(
     seconds = time.perf_counter() - started
     report.facts["time"] = f"{seconds:.1f} s ({report.rows / seconds if seconds else 0:.0f} rows/s)"
     for target in out.reports:
-        report.write(target)
+        write_report(report, target)
     return Summary(report, out.path, seconds, stats)
 
 

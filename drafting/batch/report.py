@@ -3,21 +3,17 @@
 Outcomes are added one at a time as the run emits them; only counts and the first
 `max_details` rows with findings (and the first `max_bad_rows` bad rows) are kept, so a
 report of 100,000 rows costs no more memory than one of 1,000. Written as HTML (side-by-side
-before/after, see report_html) or as a Markdown summary for CI logs.
+before/after, see report_html, which writes the files) or as a Markdown summary for CI logs.
 """
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from drafting.batch.io import replace_atomically, temporary_path
 from drafting.batch.outcome import Mode, RowOutcome, Status
 from drafting.batch.rows import BadRow
-from drafting.errors import InputError
 from drafting.prompting import labels
 from guards import Violation
 
@@ -165,29 +161,6 @@ class Report:
         if self.bad_total > _MARKDOWN_ROWS:
             lines.append(f"- … and {self.bad_total - _MARKDOWN_ROWS} more")
         return lines
-
-    def write(self, target: str) -> None:
-        """Write the report to `target`: .html, .md/.markdown, or '-' (Markdown on stdout)."""
-        if target == STDOUT:
-            sys.stdout.write(self.markdown())
-            return
-        path = Path(target)
-        writers = {".html": _html, ".htm": _html, ".md": Report.markdown, ".markdown": Report.markdown}
-        render = writers.get(path.suffix.lower())
-        if render is None:
-            raise InputError(f"cannot tell the report format of {target}", hint="end it in .html or .md")
-        temporary = temporary_path(path)
-        try:
-            temporary.write_text(render(self), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
-        replace_atomically(temporary, path)
-
-
-def _html(report: Report) -> str:
-    from drafting.batch.report_html import render_html
-
-    return render_html(report)
 
 
 def _when(mode: Mode) -> list[str]:

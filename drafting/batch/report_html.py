@@ -3,18 +3,23 @@
 Each character of the original is marked when the rewrite deleted or replaced it (and when a
 finding covers it); each character of the rewrite when it is new (or a finding covers it).
 Runs of equally marked characters become one <span>. One self-contained page, no scripts.
+`write_report` writes the report as this page or as the Markdown summary.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 
-from drafting.batch.report import Detail, Report
+from drafting.batch.atomic import replace_atomically, temporary_path
+from drafting.batch.report import STDOUT, Detail, Report
+from drafting.errors import InputError
 from guards import Violation
 
 # Texts longer than this are shown without a character diff (difflib is quadratic).
@@ -103,6 +108,29 @@ def render_html(report: Report) -> str:
         scenarios=report.scenario_rows(),
         rows=[shown(d) for d in report.details],
     )
+
+
+def write_report(report: Report, target: str) -> None:
+    """Write the report to `target`: .html, .md/.markdown, or '-' (Markdown on stdout)."""
+    if target == STDOUT:
+        sys.stdout.write(report.markdown())
+        return
+    path = Path(target)
+    writers = {
+        ".html": render_html,
+        ".htm": render_html,
+        ".md": Report.markdown,
+        ".markdown": Report.markdown,
+    }
+    render = writers.get(path.suffix.lower())
+    if render is None:
+        raise InputError(f"cannot tell the report format of {target}", hint="end it in .html or .md")
+    temporary = temporary_path(path)
+    try:
+        temporary.write_text(render(report), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
+    replace_atomically(temporary, path)
 
 
 _PAGE = """{% macro span(s) %}{% if s.classes %}<span class="{{ s.classes }}">{{ s.text }}</span>

@@ -255,6 +255,18 @@ def _by_prefix(raw: str, names: Mapping[str, str]) -> str | None:
     return keys.pop() if len(keys) == 1 else None
 
 
+def unique_names(raw: Sequence[Any]) -> list[str]:
+    """Header cells as unique, non-empty column names."""
+    names: list[str] = []
+    for index, cell in enumerate(raw, start=1):
+        name = cell_text(cell).strip() or f"column_{index}"
+        base, copy = name, 2
+        while name in names:
+            name, copy = f"{base}.{copy}", copy + 1
+        names.append(name)
+    return names
+
+
 def cell_text(value: Any) -> str:
     """A cell as text: None is empty, whole floats lose their '.0', dates are ISO."""
     if value is None:

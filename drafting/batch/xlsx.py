@@ -12,8 +12,8 @@ import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
-from drafting.batch.io import replace_atomically, temporary_path, unique_names
-from drafting.batch.rows import SourceRow
+from drafting.batch.atomic import replace_atomically, temporary_path
+from drafting.batch.rows import SourceRow, unique_names
 from drafting.errors import InputError
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

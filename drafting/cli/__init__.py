@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from importlib.metadata import entry_points
 
 import click
 
 from drafting.errors import HuashuError
 from guards import PolicyError
+
+# Commands of packages that import drafting (`huashu eval` and `huashu feedback` in evals) register
+# themselves through this entry-point group, so that drafting never imports them back.
+COMMAND_ENTRY_POINTS = "huashu.commands"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,8 +32,6 @@ def _register() -> None:
         batch_cmd,
         check_cmd,
         draft_cmd,
-        eval_cmd,
-        feedback_cmd,
         model_cmd,
         policy_cmd,
         rewrite_cmd,
@@ -42,12 +45,12 @@ def _register() -> None:
         draft_cmd,
         rewrite_cmd,
         batch_cmd,
-        eval_cmd,
         ui_cmd,
-        feedback_cmd,
     )
     for module in commands:
         module.register(cli)
+    for entry_point in entry_points(group=COMMAND_ENTRY_POINTS):
+        entry_point.load()(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

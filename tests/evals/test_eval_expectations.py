@@ -10,8 +10,8 @@ import pytest
 from eval_helpers import case_of, draft_for, reply
 
 from drafting.fake import reply_json
-from evals.cases import EvalCase, Expectation
-from evals.expectations import EXPECTATIONS, Outcome, Verdict, evaluate
+from evals.cases import EvalCase
+from evals.expectations import EXPECTATIONS, Expectation, Outcome, Verdict, evaluate
 from guards import default_policy
 
 

@@ -12,10 +12,10 @@ from drafting.cli import main
 from drafting.engine import Drafter
 from drafting.fake import FakeChatClient
 from drafting.models import Ticket
-from drafting.ui.export import feedback_cases
 from drafting.ui.feedback import FeedbackError, FeedbackStore, feedback_db_path, record_from_workspace
 from drafting.ui.state import DraftRequest, RewriteRequest, Workspace
 from evals.cases import load_cases
+from evals.feedback import feedback_cases
 
 
 def _draft_workspace(message: str = CUSTOMER, script: tuple[str, ...] = (BAD_REPLY,)) -> Workspace:

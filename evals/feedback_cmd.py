@@ -48,8 +48,8 @@ def feedback_group() -> None:
 )
 def export_command(output: str | None, rating: str, db_path: str | None) -> int:
     """Turn saved 👍/👎 feedback into eval cases (the evals/cases TOML format)."""
-    from drafting.ui.export import feedback_cases
     from evals.cases import dump_cases
+    from evals.feedback import feedback_cases
 
     path = Path(db_path).expanduser() if db_path else feedback_db_path()
     records = [r for r in FeedbackStore(path).records() if r.rating in _RATINGS[rating]]

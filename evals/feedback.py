@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drafting.ui.feedback import RATING_MARKS, FeedbackRecord
-from evals.cases import EvalCase, Expectation
+from evals.cases import EvalCase
+from evals.expectations import Expectation
 from guards.text import fold
 
 
