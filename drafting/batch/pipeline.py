@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from drafting.batch.checkpoint import Checkpoint, RunIdentity
 from drafting.batch.io import Output, Table, format_of, open_output, open_table
 from drafting.batch.outcome import ADDED_COLUMNS, Mode, RowOutcome, output_row
 from drafting.batch.progress import RowProgress
-from drafting.batch.report import Report
+from drafting.batch.report import STDOUT, Report
 from drafting.batch.rows import (
     BadRow,
     ColumnChoice,
@@ -116,9 +116,39 @@ def open_input(spec: InputSpec) -> Iterator[OpenedInput]:
 def format_check(input_path: Path, output: Path) -> None:
     """Fail before any work when the output cannot be written: unknown type, or the input itself."""
     format_of(output)
-    if output.resolve() == input_path.resolve():
-        raise InputError("the output must not be the input file (the input is never changed)",
-                         hint="give another -o path")  # fmt: skip
+    separate_files({"the input file": input_path}, {"the output file": output})
+
+
+def separate_files(reads: Mapping[str, Path], writes: Mapping[str, Path | None]) -> None:
+    """Fail before any work when a file the run writes is one it reads or another one it writes.
+
+    The input is never changed: not by the output, the checkpoint (appended to) or a report.
+    """
+    seen = {_file_key(path): name for name, path in reads.items()}
+    for name, path in writes.items():
+        if path is None:
+            continue
+        key = _file_key(path)
+        if key in seen:
+            other = seen[key]
+            why = " (the input is never changed)" if other in reads else ""
+            raise InputError(f"{name} must not be {other}{why}: {path}", hint=f"give {name} another path")
+        seen[key] = name
+
+
+def _file_key(path: Path) -> object:
+    """The same key for two names of one file (symlinks, hard links, relative paths)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return path.resolve()
+    return (status.st_dev, status.st_ino)
+
+
+def report_files(reports: Iterable[str]) -> dict[str, Path | None]:
+    """The report files among `reports` ('-' is stdout), named for separate_files."""
+    files = [Path(target) for target in reports if target != STDOUT]
+    return {f"the report{'' if len(files) == 1 else f' {path.name}'}": path for path in files}
 
 
 def checkpoint_path(output: Path) -> Path:
@@ -169,7 +199,8 @@ def run(
 ) -> Summary:
     """Open the input, feed every outcome of `process` to output/report/progress, commit them."""
     if out.path is not None:
-        format_check(spec.path, out.path)
+        format_of(out.path)
+    separate_files({"the input file": spec.path}, {"the output file": out.path, **report_files(out.reports)})
     started = time.perf_counter()
     with open_input(spec) as opened:
         report = Report(mode, spec.path.name)

@@ -153,6 +153,11 @@ def rewrite_command(
     policy = load_policy(options["policy_file"])
     output_path = Path(output)
     pipeline.format_check(spec.path, output_path)
+    checkpoint_file = Path(checkpoint) if checkpoint else pipeline.checkpoint_path(output_path)
+    pipeline.separate_files(
+        {"the input file": spec.path},
+        {"the output file": output_path, **pipeline.report_files(reports), "the checkpoint": checkpoint_file},
+    )
     settings = resolve_settings(on_status=status_printer(Console(stderr=True)))
     setup = ModelSetup(concurrency, Limits(rpm, tpm), max_attempts)
     backend = open_backend(settings, policy, chosen_tone, setup)
@@ -160,7 +165,7 @@ def rewrite_command(
         process = pipeline.rewrite_process(
             backend,
             RewriteOptions(chosen_tone, rewrite_all, concurrency),
-            Path(checkpoint) if checkpoint else pipeline.checkpoint_path(output_path),
+            checkpoint_file,
             resume=resume,
         )
         facts = {"model": f"{backend.client.model} at {settings.base_url}", "tone": chosen_tone.name}
@@ -238,6 +243,10 @@ def import_command(
     policy = load_policy(options["policy_file"])
     spec = _input_spec(input_path, options)
     pipeline.format_check(spec.path, Path(output))
+    pipeline.separate_files(
+        {"the input file": spec.path, "the results file": Path(results_path)},
+        {"the output file": Path(output), **pipeline.report_files(reports)},
+    )
     results = openai_batch.ResultIndex(Path(results_path))
     try:
         process = openai_batch.import_process(results, policy, chosen_tone)

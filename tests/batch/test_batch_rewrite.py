@@ -207,3 +207,28 @@ def test_an_endpoint_that_keeps_failing_stops_the_run_and_keeps_finished_rows(
     saved = (tmp_path / "o.csv.checkpoint.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(saved) == 2  # the two rows that did finish are kept for --resume
     assert len(endpoint.requests) < 60 * 2  # it stopped long before trying every row
+
+
+def test_the_checkpoint_can_be_neither_the_input_nor_a_file_the_run_writes(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(2))
+    before = source.read_bytes()
+    out = tmp_path / "o.jsonl"
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(out), "--checkpoint", str(source)
+    )
+    assert code == 2 and "the checkpoint must not be the input file" in err, err
+    assert source.read_bytes() == before  # the input is never changed
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--checkpoint", str(out))
+    assert code == 2 and "the checkpoint must not be the output file" in err, err
+    report = tmp_path / "r.md"
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(out), "--report", str(report),
+        "--checkpoint", str(report),
+    )  # fmt: skip
+    assert code == 2 and "the checkpoint must not be the report" in err, err
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--report", str(source))
+    assert code == 2 and "the report must not be the input file" in err, err
+    assert source.read_bytes() == before
+    assert endpoint.requests == [] and not out.exists()
