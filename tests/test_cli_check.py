@@ -111,6 +111,31 @@ def test_colour_on_a_terminal_replaces_the_bracket_marks() -> None:
     assert "【" not in result.stdout
 
 
+HOSTILE = "不知道\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e好"  # set the title, clear the screen, CSI, RLO
+
+
+@pytest.mark.parametrize("colour", [{"FORCE_COLOR": "1"}, {}])
+def test_control_characters_in_a_reply_are_shown_not_sent_to_the_terminal(colour: dict[str, str]) -> None:
+    result = huashu("check", HOSTILE, env=colour)
+    assert result.returncode == 1, result.stderr
+    for raw in ("\x1b]", "\x07", "\x1b[2J", "\x9b", "\u202e"):
+        assert raw not in result.stdout
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e好" in result.stdout
+    assert "“不知道”  chars 0–3" in result.stdout  # positions still index the original text
+
+
+@pytest.mark.parametrize("output_format", ["json", "jsonl"])
+def test_control_characters_are_escaped_in_json_output(tmp_path: Path, output_format: str) -> None:
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps({"id": "\x1b[31m\x9b\u202e", "text": HOSTILE}) + "\n", encoding="utf-8")
+    result = huashu("check", "--jsonl", str(path), "--format", output_format)
+    assert result.returncode == 1, result.stderr
+    assert not any(c in result.stdout for c in "\x1b\x07\x9b\u202e")
+    record = json.loads(result.stdout)[0] if output_format == "json" else json.loads(result.stdout)
+    assert record["id"] == "\x1b[31m\x9b\u202e"  # escaped, not lost
+    assert [v["match"] for v in record["violations"] if v["rule_id"] == "fp.dont_know"] == ["不知道"]
+
+
 # ---- input modes and formats ---------------------------------------------------------------
 
 

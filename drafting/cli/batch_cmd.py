@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from drafting.batch.rows import ColumnOptions, Defaults
+from drafting.cli.visible import visible
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.settings import STRUCTURED_MODES
 from drafting.tones import get_tone, tone_names
@@ -220,7 +221,7 @@ def export_command(
         err=True,
     )
     for bad in summary.bad_rows[:10]:
-        click.echo(f"huashu: row {bad.number} skipped: {bad.reason}", err=True)
+        click.echo(f"huashu: row {bad.number} skipped: {visible(bad.reason)}", err=True)
     return 2 if summary.bad_rows else 0
 
 
@@ -268,6 +269,6 @@ def _print_summary(summary: Summary) -> None:
     target = f" → {summary.output}" if summary.output else ""
     click.echo(f"huashu: {report.rows} rows: {counts or 'none'}{target} ({summary.seconds:.1f} s)", err=True)
     for bad in report.bad_rows[:5]:
-        click.echo(f"huashu: row {bad.number}: {bad.reason}", err=True)
+        click.echo(f"huashu: row {bad.number}: {visible(bad.reason)}", err=True)
     if report.bad_total > 5:
         click.echo(f"huashu: … {report.bad_total - 5} more bad rows (see the report)", err=True)

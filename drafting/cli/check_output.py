@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -13,6 +12,7 @@ from rich.text import Text
 
 from drafting.cli.inputs import ReplyId
 from drafting.cli.render import counted, report_lines, verdict
+from drafting.cli.visible import safe_json, visible
 from guards import GuardReport
 
 
@@ -103,7 +103,7 @@ class TextOutput:
         if self.many:
             self._emit(self._header(outcome))
         if outcome.report is None:
-            self._emit(Text(f"error: {outcome.error}", style="bold red"))
+            self._emit(Text(f"error: {visible(outcome.error or '')}", style="bold red"))
         else:
             for line in report_lines(outcome.report, styled=self.styled):
                 self._emit(line)
@@ -119,7 +119,7 @@ class TextOutput:
     def _header(self, outcome: Outcome) -> Text:
         parts = [f"line {outcome.line}" if outcome.line is not None else "reply"]
         if outcome.id is not None:
-            parts.append(f"id {outcome.id}")
+            parts.append(f"id {visible(str(outcome.id))}")
         if outcome.report is not None:
             parts += [outcome.report.scenario or "no scenario", outcome.report.channel]
         return Text(f"── {' · '.join(parts)} ──", style="bold cyan")
@@ -139,7 +139,7 @@ class JsonlOutput:
 
     def add(self, outcome: Outcome) -> None:
         """Write one record on its own line."""
-        click.echo(json.dumps(outcome.to_record(), ensure_ascii=False))
+        click.echo(safe_json(outcome.to_record()))
 
     def finish(self, totals: Totals) -> None:
         """Nothing follows the records."""
@@ -159,7 +159,7 @@ class JsonOutput:
     def finish(self, totals: Totals) -> None:
         """Write the document."""
         document: object = self.records if self.many else self.records[0]
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(safe_json(document, indent=2))
 
 
 OUTPUTS: dict[str, Callable[[bool], Output]] = {

@@ -94,6 +94,20 @@ def test_streamed_output(fake_model: list[str], capsys: pytest.CaptureFixture[st
     assert code == 0 and "— attempt 1: 1 blocking finding, asking again" in out and "Final reply:" in out
 
 
+@pytest.mark.parametrize("args", [[], ["--stream"], ["--format", "json"]])
+def test_terminal_escapes_in_a_model_answer_never_reach_the_terminal(
+    fake_model: list[str], capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    fake_model[0] = good_reply(soothe="非常理解您的感受\x1b]0;pwned\x07\x1b[2J\x9b\u202e")
+    code, out, _ = run(capsys, "draft", *args, "订单没到")
+    assert code in (0, 1)
+    assert not any(c in out for c in "\x1b\x07\x9b\u202e"), repr(out)
+    if args == ["--format", "json"]:
+        assert "\x1b]0;pwned" in json.loads(out)["sections"]["soothe"]  # escaped, not lost
+    else:
+        assert "（soothe）: 非常理解您的感受\\x1b]0;pwned\\x07\\x1b[2J\\x9b\\u202e\n" in out
+
+
 def test_rewrite_command(fake_model: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rewrite", "--tone", "正式", "--format", "json", "您好，已收到")
     data = json.loads(out)
