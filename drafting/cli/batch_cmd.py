@@ -252,9 +252,20 @@ def import_command(
     try:
         process = openai_batch.import_process(results, policy, chosen_tone)
         out = pipeline.OutputSpec(Path(output), reports, _show_progress(None))
-        summary = pipeline.run("rewrite", spec, out, process, {"results": results_path})
+        facts = {"results": results_path}
+        unreadable = results.unreadable_lines()
+        if unreadable:
+            facts["unreadable results"] = f"{len(results.unreadable)} ({unreadable})"
+        summary = pipeline.run("rewrite", spec, out, process, facts)
     finally:
         results.close()
+    if unreadable:
+        count = len(results.unreadable)
+        click.echo(
+            f"huashu: {Path(results_path).name}: {count} line{'s' if count > 1 else ''} could not be read "
+            f"({unreadable}); their rows are error rows, every other row was imported",
+            err=True,
+        )
     _print_summary(summary)
     return summary.exit_code
 
