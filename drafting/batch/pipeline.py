@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drafting.batch import backends
 from drafting.batch.backends import Backend
-from drafting.batch.checkpoint import Checkpoint, RunIdentity
+from drafting.batch.checkpoint import Checkpoint, RunIdentity, guard_engine_version
 from drafting.batch.io import Output, Table, format_of, open_output, open_table
 from drafting.batch.outcome import ADDED_COLUMNS, Mode, RowOutcome, output_row
 from drafting.batch.progress import RowProgress
@@ -167,7 +169,10 @@ def prompt_version(drafter: Drafter, tone: Tone) -> str:
 def run_identity(drafter: Drafter, tone: Tone) -> RunIdentity:
     """The identity checkpoint records of this run are keyed by."""
     return RunIdentity(
-        policy_fingerprint(drafter.policy), drafter.client.model, prompt_version(drafter, tone)
+        policy_fingerprint(drafter.policy),
+        drafter.client.model,
+        prompt_version(drafter, tone),
+        guard_engine_version(),
     )
 
 
@@ -252,7 +257,10 @@ def rewrite_process(
 
     def process(opened: OpenedInput, emit: Callable[[RowOutcome], None]) -> RunStats:
         with Checkpoint(checkpoint_file, identity, resume=resume) as checkpoint:
-            runner = RewriteRunner(backend.drafter.policy, backend.workers, checkpoint, identity, options)
+            recheck = functools.partial(backends.recheck, backend.drafter, options.tone)
+            runner = RewriteRunner(
+                backend.drafter.policy, backend.workers, checkpoint, identity, options, recheck
+            )
             return asyncio.run(runner.run(opened.rows(), emit))
 
     return process

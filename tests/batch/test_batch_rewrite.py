@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,27 @@ def test_the_checkpoint_can_be_neither_the_input_nor_a_file_the_run_writes(
     assert code == 2 and "the report must not be the input file" in err, err
     assert source.read_bytes() == before
     assert endpoint.requests == [] and not out.exists()
+
+
+def test_a_resumed_rewrite_is_checked_again_by_the_current_guards(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(2))
+    out = tmp_path / "o.csv"
+    assert huashu(capsys, "batch", "rewrite", str(source), "-o", str(out))[0] == 0
+    checkpoint = tmp_path / "o.csv.checkpoint.jsonl"
+    records = read_jsonl(checkpoint)
+    records[0]["rewrite"]["text"] += "已为您办理全额退款，保证今天到账"  # edited by hand: still "passed"
+    checkpoint.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    out.unlink()
+    calls = len(endpoint.requests)
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--resume")
+    assert code == 1, err
+    assert len(endpoint.requests) == calls  # both rows came from the checkpoint
+    edited, untouched = read_csv(out)
+    assert edited["huashu_status"] == "still_violates"
+    assert "保证今天到账" in edited["huashu_rewritten"]
+    assert "up.absolute_guarantee" in edited["huashu_findings_after"]
+    assert untouched["huashu_status"] == "rewritten" and untouched["huashu_findings_after"] == ""
