@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import openai
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -110,15 +111,17 @@ class OpenAIChatClient:
             raise EndpointError("no endpoint configured", hint="set HUASHU_BASE_URL or use build_client()")
         if not settings.model:
             raise EndpointError(
-                f"no model set for the endpoint {settings.base_url}",
+                f"no model set for the endpoint {settings.shown_url}",
                 hint="set HUASHU_MODEL to a model the endpoint serves",
             )
         self.settings = settings
         self.mode: StructuredMode = settings.structured_mode
         self._model = settings.model
         self._retrying = retry_policy(settings)
+        base_url, query = split_query(settings.base_url)
         self._sdk = openai.OpenAI(
-            base_url=settings.base_url,
+            base_url=base_url,
+            default_query=query or None,
             api_key=settings.api_key or "sk-no-key-required",
             timeout=settings.timeout_s,
             max_retries=0,
@@ -135,7 +138,7 @@ class OpenAIChatClient:
         response = self._call(request, stream=False)
         if not getattr(response, "choices", None):
             raise EndpointError(
-                f"the endpoint {self.settings.base_url} answered without any choices",
+                f"the endpoint {self.settings.shown_url} answered without any choices",
                 hint="check that HUASHU_BASE_URL points at an OpenAI-compatible chat API",
             )
         choice = response.choices[0]
@@ -191,7 +194,8 @@ class OpenAIChatClient:
                 self.mode = weaker
             except ValueError as exc:  # the body was not JSON
                 raise EndpointError(
-                    f"the endpoint {self.settings.base_url} sent a response that is not valid JSON ({exc})",
+                    f"the endpoint {self.settings.shown_url} sent a response that is not valid JSON "
+                    f"({self.settings.redact(str(exc))})",
                     hint="check that HUASHU_BASE_URL points at an OpenAI-compatible API (ending in /v1)",
                 ) from None
 
@@ -213,7 +217,31 @@ class OpenAIChatClient:
         return RESPONSE_FORMATS[self.mode](request.schema, request.schema_name)
 
     def _typed(self, exc: openai.OpenAIError) -> HuashuError:
-        return typed_error(exc, self.settings.base_url or "", self._model, self.settings.timeout_s)
+        return without_secrets(
+            typed_error(exc, self.settings.shown_url, self._model, self.settings.timeout_s), self.settings
+        )
+
+
+def split_query(base_url: str) -> tuple[str, dict[str, str]]:
+    """The base URL without its query, and the query's parameters (sent with every request).
+
+    The SDK would glue the path of each call after the query (`/v1?api-key=…chat/completions`);
+    as default parameters, an Azure-style `?api-key=…&api-version=…` endpoint works.
+    """
+    parts = urlsplit(base_url)
+    if not parts.query:
+        return base_url, {}
+    return urlunsplit(parts._replace(query="", fragment="")), dict(
+        parse_qsl(parts.query, keep_blank_values=True)
+    )
+
+
+def without_secrets(error: HuashuError, settings: Settings) -> HuashuError:
+    """`error` with every configured credential masked (a server may echo the key or the URL)."""
+    error.message = settings.redact(error.message)
+    error.hint = settings.redact(error.hint)
+    error.args = (error.message,)
+    return error
 
 
 def _strict_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:

@@ -169,7 +169,7 @@ def rewrite_command(
             checkpoint_file,
             resume=resume,
         )
-        facts = {"model": f"{backend.client.model} at {settings.base_url}", "tone": chosen_tone.name}
+        facts = {"model": f"{backend.client.model} at {settings.shown_url}", "tone": chosen_tone.name}
         out = pipeline.OutputSpec(output_path, reports, _show_progress(progress))
         summary = pipeline.run("rewrite", spec, out, process, facts)
     finally:

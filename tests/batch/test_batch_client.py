@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 from typing import Any
@@ -19,7 +20,7 @@ from drafting.errors import (
 )
 from drafting.prompting import reply_schema
 from drafting.settings import Settings
-from drafting.testing import ErrorStatus, Hang, RawBody, Scripted
+from drafting.testing import ErrorStatus, FaultServer, Hang, RawBody, Scripted
 
 REQUEST = ChatRequest((Message("system", "规则"), Message("user", "客服原文：\n不知道")), reply_schema())
 
@@ -130,3 +131,28 @@ def test_closing_the_client_ends_calls_in_flight_without_retrying() -> None:
                     call.result(timeout=10)
         assert time.monotonic() - started < 5
         assert len(server.requests) == 2  # no retry after close
+
+
+PASSWORD = "pa55-w0rd-4711"
+URL_KEY = "sk-query-SECRET-0815"
+
+
+@pytest.mark.parametrize(
+    "answer", [ErrorStatus(503, f"down, your key is {URL_KEY}"), ErrorStatus(401), RawBody("<html>")]
+)
+def test_errors_never_show_the_credentials_of_the_url(answer: Scripted) -> None:
+    with FaultServer([answer]) as server:
+        url = server.base_url.replace("http://", f"http://huashu:{PASSWORD}@") + f"?api-key={URL_KEY}"
+        client = BatchChatClient(Settings(base_url=url, model="m", api_key="sk-x", max_retries=0))
+        with pytest.raises(EndpointError) as caught:
+            client.complete(REQUEST)
+        client.close()
+    message = str(caught.value)
+    assert PASSWORD not in message and URL_KEY not in message, message
+    assert f"http://***@{server.base_url[7:]}?api-key=***" in message
+    request = server.requests[0]
+    assert request.path == f"/v1/chat/completions?api-key={URL_KEY}"  # the query is sent, as by the SDK
+    assert (
+        request.headers["Authorization"]
+        == "Basic " + base64.b64encode(f"huashu:{PASSWORD}".encode()).decode()
+    )

@@ -24,7 +24,7 @@ from batch_helpers import (
 
 from drafting.batch.testing import BatchServer, original_text, passing_rewrite
 from drafting.fake import reply_json
-from drafting.testing import ChatAnswer, ErrorStatus, Scripted
+from drafting.testing import ChatAnswer, ErrorStatus, FaultServer, Scripted
 
 PROMISE = reply_json(
     "complaint", soothe="理解您", apology="抱歉", solution="保证今天解决", commitment="马上到账"
@@ -257,3 +257,25 @@ def test_a_resumed_rewrite_is_checked_again_by_the_current_guards(
     assert "保证今天到账" in edited["huashu_rewritten"]
     assert "up.absolute_guarantee" in edited["huashu_findings_after"]
     assert untouched["huashu_status"] == "rewritten" and untouched["huashu_findings_after"] == ""
+
+
+def test_the_report_names_the_endpoint_without_its_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password, key = "pa55-w0rd-4711", "sk-query-SECRET-0815"
+    source = write_csv(tmp_path / "lib.csv", library_rows(1))
+    with FaultServer([ChatAnswer(PROMISE)], model="batch-model") as server:
+        url = server.base_url.replace("http://", f"http://huashu:{password}@") + f"?api-key={key}"
+        monkeypatch.setenv("HUASHU_BASE_URL", url)
+        monkeypatch.setenv("HUASHU_MODEL", "batch-model")
+        monkeypatch.setenv("HUASHU_CONFIG", str(tmp_path / "no-config.toml"))
+        reports = ["--report", str(tmp_path / "r.md"), "--report", str(tmp_path / "r.html")]
+        code, out, err = huashu(
+            capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.csv"), *reports
+        )
+    assert code == 1, err
+    for text in (out, err, *(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.*"))):
+        assert password not in text and key not in text
+    assert f"batch-model at http://***@{server.base_url[7:]}?api-key=***" in (tmp_path / "r.md").read_text(
+        encoding="utf-8"
+    )

@@ -164,3 +164,16 @@ def test_wrong_key(endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
         code, _, err = run(capsys, "rewrite", "好的")
     assert code == 4 and "rejected the API key (401)" in err and "HUASHU_API_KEY" in err
+
+
+def test_a_wrong_key_in_the_url_is_not_printed(
+    endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password, key = "pa55-w0rd-4711", "sk-query-SECRET-0815"
+    with FaultServer([ErrorStatus(401, message=f"Incorrect API key {key}")]) as server:
+        url = server.base_url.replace("http://", f"http://huashu:{password}@") + f"?api-key={key}"
+        endpoint_env.setenv("HUASHU_BASE_URL", url)
+        code, out, err = run(capsys, "rewrite", "好的")
+    assert code == 4 and "rejected the API key (401)" in err
+    assert password not in out + err and key not in out + err
+    assert "http://***@127.0.0.1" in err and "api-key=***" in err

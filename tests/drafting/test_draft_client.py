@@ -204,3 +204,32 @@ def test_the_loop_streams_over_http() -> None:
     final = events[-1]
     assert isinstance(final, DraftFinished) and final.draft.passed and streamed == final.draft.text
     assert server.chat_requests[0].body["stream"] is True
+
+
+PASSWORD = "pa55-w0rd-4711"
+URL_KEY = "sk-query-SECRET-0815"
+
+
+def _with_credentials(base_url: str) -> str:
+    """The server's URL with a user:password@ and an Azure-style key in the query."""
+    return base_url.replace("http://", f"http://huashu:{PASSWORD}@") + f"?api-key={URL_KEY}&api-version=2024"
+
+
+@pytest.mark.parametrize(
+    "script", [[ErrorStatus(503, f"down, your key is {URL_KEY}")], [ErrorStatus(401)], [RawBody("<html>")]]
+)
+def test_endpoint_errors_never_show_the_credentials_of_the_url(script: list[ErrorStatus | RawBody]) -> None:
+    with FaultServer(script) as server:
+        client = client_for(server, base_url=_with_credentials(server.base_url), max_retries=0)
+        with pytest.raises(EndpointError) as caught:
+            client.complete(REQUEST)
+    message = str(caught.value)
+    assert PASSWORD not in message and URL_KEY not in message, message
+    assert f"http://***@{server.base_url[7:]}?api-key=***&api-version=2024" in message
+
+
+def test_the_query_of_the_base_url_is_sent_with_every_request() -> None:
+    with FaultServer([ChatAnswer("hello")]) as server:
+        client_for(server, base_url=_with_credentials(server.base_url)).complete(REQUEST)
+    path = server.requests[0].path  # (not a chat_request: the path goes on after /completions)
+    assert path == f"/v1/chat/completions?api-key={URL_KEY}&api-version=2024"
