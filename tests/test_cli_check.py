@@ -221,6 +221,24 @@ MIXED_LINES = [
 ]
 
 
+def test_the_json_array_is_written_as_each_reply_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    from drafting.cli.check_output import JsonOutput, Outcome, Totals
+    from guards import check
+
+    outcomes = [Outcome(1, 1, report=check(BAD_EXAMPLE)), Outcome("b", 2, error="line 2: invalid JSON")]
+    output = JsonOutput(many=True)
+    output.add(outcomes[0])
+    first = capsys.readouterr().out
+    assert first.startswith('[\n  {\n    "id": 1,')  # written at once, not held back in memory
+    output.add(outcomes[1])
+    output.finish(Totals())
+    document = [o.to_record() for o in outcomes]
+    assert first + capsys.readouterr().out == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    empty = JsonOutput(many=True)
+    empty.finish(Totals())
+    assert json.loads(capsys.readouterr().out) == []
+
+
 def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     bad_bytes = b'{"id": "g", "text": "\xc4\xfa\xba\xc3"}\n'  # 10 GBK bytes in a UTF-8 file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -146,20 +147,34 @@ class JsonlOutput:
 
 
 class JsonOutput:
-    """For programs: one JSON document, a list for --jsonl input and an object for one reply."""
+    """For programs: one JSON document, a list for --jsonl input and an object for one reply.
+
+    The list is written record by record as the replies are checked (memory stays flat over
+    100,000 lines); the text is the same as json.dumps of the whole list with indent=2.
+    """
 
     def __init__(self, many: bool) -> None:
         self.many = many
-        self.records: list[dict[str, object]] = []
+        self.written = 0
+        self.single: dict[str, object] | None = None
 
     def add(self, outcome: Outcome) -> None:
-        """Keep the record for the document."""
-        self.records.append(outcome.to_record())
+        """Write the record as the next element of the list (keep it, for a single reply)."""
+        record = outcome.to_record()
+        if not self.many:
+            self.single = record
+            return
+        element = safe_json(record, indent=2).replace("\n", "\n  ")  # newlines in strings are \n
+        # No flush per record (click.echo's): nobody can read half a document anyway.
+        sys.stdout.write(("[\n  " if not self.written else ",\n  ") + element)
+        self.written += 1
 
     def finish(self, totals: Totals) -> None:
-        """Write the document."""
-        document: object = self.records if self.many else self.records[0]
-        click.echo(safe_json(document, indent=2))
+        """Close the list (or write the single reply's object)."""
+        if not self.many:
+            click.echo(safe_json(self.single, indent=2))
+        else:
+            click.echo("\n]" if self.written else "[]")
 
 
 OUTPUTS: dict[str, Callable[[bool], Output]] = {
