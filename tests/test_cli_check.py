@@ -252,7 +252,7 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
     for line in (2, 4, 5, 6, 7, 10):
         assert by_line[line]["ok"] is False and by_line[line]["error"].startswith(f"line {line}: ")
         assert by_line[line]["violations"] == []
-    assert "invalid JSON" in by_line[2]["error"]
+    assert by_line[2]["error"] == "line 2: invalid JSON: Expecting value at column 21"
     assert "empty" in by_line[5]["error"] and by_line[5]["id"] == "c"
     assert "scenario" in by_line[7]["error"]
     assert "utf-8" in by_line[10]["error"]
@@ -267,6 +267,12 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
     assert as_text.returncode == 2
     assert "error: line 2: invalid JSON" in as_text.stdout
     assert "not checked (line 2, 4, 5, 6, 7, 10)" in as_text.stdout.splitlines()[-1]
+
+
+def test_a_torn_line_says_where_its_string_starts() -> None:
+    result = huashu("check", "--jsonl", "-", "--format", "jsonl", stdin='{"id": 1, "text": "不知\n'.encode())
+    record = json.loads(result.stdout)
+    assert record["error"] == "line 1: invalid JSON: Unterminated string starting at column 19"
 
 
 def test_a_lone_surrogate_escape_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
