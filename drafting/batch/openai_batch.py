@@ -244,12 +244,27 @@ def parse_result(data: dict[str, Any]) -> BatchResult:
     response = data.get("response") or {}
     status = response.get("status_code")
     if error or status != 200:
-        message = error.get("message") if isinstance(error, dict) else error
-        return BatchResult(request_id, None, f"the batch request failed ({status}): {message or response}")
+        return BatchResult(request_id, None, failure_text(error, response))
     try:
         return BatchResult(request_id, completion_from_json(response.get("body"), ""))
     except EndpointError:
         return BatchResult(request_id, None, "the batch result has no answer (no choices)")
+
+
+def failure_text(error: Any, response: dict[str, Any]) -> str:
+    """Why a batch request failed, in words: its status, the service's message and code."""
+    status = response.get("status_code")
+    where = f" ({status})" if status is not None else ""
+    detail = error if error else response.get("body")
+    if isinstance(detail, dict) and isinstance(detail.get("error"), dict | str):
+        detail = detail["error"]  # a response body: {"error": {"message", "type", "code"}}
+    if isinstance(detail, dict):
+        message = str(detail.get("message") or "no message")
+        code = detail.get("code")
+        text = f"{message} ({code})" if code else message
+    else:
+        text = str(detail) if detail else "no message"
+    return f"the batch request failed{where}: {' '.join(text.split())[:300]}"
 
 
 class ReplayClient:

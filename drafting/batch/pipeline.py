@@ -201,6 +201,7 @@ def run(
     out: OutputSpec,
     process: Process,
     facts: dict[str, str] | None = None,
+    command: str = "",
 ) -> Summary:
     """Open the input, feed every outcome of `process` to output/report/progress, commit them."""
     if out.path is not None:
@@ -208,7 +209,7 @@ def run(
     separate_files({"the input file": spec.path}, {"the output file": out.path, **report_files(out.reports)})
     started = time.perf_counter()
     with open_input(spec) as opened:
-        report = Report(mode, spec.path.name)
+        report = Report(mode, spec.path.name, command)
         report.facts.update(opened.describe())
         report.facts.update(facts or {})
         output = None

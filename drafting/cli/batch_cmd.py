@@ -256,7 +256,7 @@ def import_command(
         unreadable = results.unreadable_lines()
         if unreadable:
             facts["unreadable results"] = f"{len(results.unreadable)} ({unreadable})"
-        summary = pipeline.run("rewrite", spec, out, process, facts)
+        summary = pipeline.run("rewrite", spec, out, process, facts, command="import")
     finally:
         results.close()
     if unreadable:
