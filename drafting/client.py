@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import openai
+import pydantic
+from openai.types.chat import ChatCompletion
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 from tenacity.wait import wait_base
 
@@ -135,7 +137,10 @@ class OpenAIChatClient:
 
     def complete(self, request: ChatRequest) -> Completion:
         """The model's whole answer, with retries and a one-time structured-mode downgrade."""
-        response = self._call(request, stream=False)
+        return self._completion(self._call(request, stream=False), request)
+
+    def _completion(self, response: Any, request: ChatRequest) -> Completion:
+        """The Completion of a whole (non-streamed) chat-completion response."""
         if not getattr(response, "choices", None):
             raise EndpointError(
                 f"the endpoint {self.settings.shown_url} answered without any choices",
@@ -158,6 +163,11 @@ class OpenAIChatClient:
     def stream(self, request: ChatRequest) -> Iterator[StreamItem]:
         """Content deltas as they arrive, then the complete answer."""
         chunks = self._call(request, stream=True)
+        if not is_event_stream(chunks):  # the endpoint ignored `stream`: its answer comes whole
+            completion = self._completion(self._whole_answer(chunks), request)
+            yield ContentDelta(completion.content)
+            yield completion
+            return
         parts: list[str] = []
         finish: str | None = None
         usage = Usage()
@@ -178,6 +188,19 @@ class OpenAIChatClient:
         yield check_completion(
             Completion("".join(parts), finish, usage, self._model), self._max_tokens(request)
         )
+
+    def _whole_answer(self, chunks: Any) -> ChatCompletion:
+        """The chat completion a server sent as plain JSON to a streamed request."""
+        try:
+            return ChatCompletion.model_validate(json.loads(chunks.response.read()))
+        except (ValueError, pydantic.ValidationError) as exc:
+            raise EndpointError(
+                f"the endpoint {self.settings.shown_url} answered a streamed request with JSON that is "
+                f"not a chat completion ({self.settings.redact(_short(str(exc)))})",
+                hint="use it without --stream, or check that it is an OpenAI-compatible chat API",
+            ) from None
+        finally:
+            chunks.close()
 
     def _max_tokens(self, request: ChatRequest) -> int:
         return request.max_tokens or self.settings.max_tokens
@@ -220,6 +243,13 @@ class OpenAIChatClient:
         return without_secrets(
             typed_error(exc, self.settings.shown_url, self._model, self.settings.timeout_s), self.settings
         )
+
+
+def is_event_stream(chunks: Any) -> bool:
+    """False when a server answered a streamed request with one JSON body (it ignored `stream`)."""
+    response = getattr(chunks, "response", None)
+    content_type = response.headers.get("content-type", "") if response is not None else ""
+    return "json" not in content_type.lower()
 
 
 def split_query(base_url: str) -> tuple[str, dict[str, str]]:

@@ -14,7 +14,7 @@ from drafting import Drafter
 from drafting.cli import draft_cmd, main, rewrite_cmd
 from drafting.fake import FakeChatClient
 from drafting.models import Usage
-from drafting.testing import ErrorStatus, FaultServer
+from drafting.testing import ErrorStatus, FaultServer, RawBody
 
 
 @pytest.fixture
@@ -177,3 +177,22 @@ def test_a_wrong_key_in_the_url_is_not_printed(
     assert code == 4 and "rejected the API key (401)" in err
     assert password not in out + err and key not in out + err
     assert "http://***@127.0.0.1" in err and "api-key=***" in err
+
+
+def test_draft_stream_against_an_endpoint_that_ignores_stream(
+    endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": good_reply()}, "finish_reason": "stop"}
+        ],
+    }
+    with FaultServer([RawBody(json.dumps(whole, ensure_ascii=False))]) as server:
+        endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
+        code, out, err = run(capsys, "draft", "--stream", "订单没到")
+    assert code == 0, err
+    assert "no JSON object" not in out + err and "✓ passed after 1 attempt" in out

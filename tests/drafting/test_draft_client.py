@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -233,3 +234,22 @@ def test_the_query_of_the_base_url_is_sent_with_every_request() -> None:
         client_for(server, base_url=_with_credentials(server.base_url)).complete(REQUEST)
     path = server.requests[0].path  # (not a chat_request: the path goes on after /completions)
     assert path == f"/v1/chat/completions?api-key={URL_KEY}&api-version=2024"
+
+
+def test_an_endpoint_that_ignores_stream_still_gives_its_whole_answer() -> None:
+    whole = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "您好"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
+    }
+    with FaultServer([RawBody(json.dumps(whole))]) as server:
+        items = list(client_for(server).stream(REQUEST))
+    assert server.chat_requests[0].body["stream"] is True
+    assert items[0] == ContentDelta("您好")
+    assert isinstance(items[-1], Completion) and items[-1].content == "您好"
+    assert items[-1].usage.total_tokens == 10 and items[-1].finish_reason == "stop"
