@@ -30,6 +30,7 @@ from drafting.client import (
     ChatRequest,
     Completion,
     ContentDelta,
+    Deadline,
     StreamItem,
     check_completion,
     retry_policy,
@@ -137,8 +138,6 @@ class BatchChatClient:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        # One Retrying for every thread: tenacity keeps its per-call state thread-local.
-        self._retrying = retry_policy(settings)
         self._local = threading.local()
         self._open: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -179,10 +178,11 @@ class BatchChatClient:
             connection.close()
 
     def _call(self, request: ChatRequest) -> Any:
+        deadline = Deadline(self.settings.timeout_s)  # the whole call, retries included
         while True:
             try:
-                return self._retrying(
-                    lambda: self._post(request_body(request, self._model, self.mode, self.settings))
+                return retry_policy(self.settings, deadline)(
+                    lambda: self._post(request_body(request, self._model, self.mode, self.settings), deadline)
                 )
             except openai.OpenAIError as exc:
                 weaker = weaker_mode(exc, self.mode, self.settings)
@@ -200,7 +200,7 @@ class BatchChatClient:
                 self._open.append(connection)
         return connection
 
-    def _post(self, body: dict[str, Any]) -> Any:
+    def _post(self, body: dict[str, Any], deadline: Deadline) -> Any:
         """One HTTP request; failures raised as the openai SDK's exception types."""
         if self._closed:
             raise EndpointError("the batch run is stopping", hint="run again with --resume to finish")
@@ -208,6 +208,9 @@ class BatchChatClient:
         path = self._url.path + CHAT_PATH
         target = f"{path}?{self._url.query}" if self._url.query else path
         connection = self._connection()
+        connection.timeout = deadline.remaining()  # for a new connection; a kept one is set below
+        if connection.sock is not None:
+            connection.sock.settimeout(connection.timeout)
         try:
             connection.request("POST", target, body=payload, headers=self._headers)
             response = connection.getresponse()

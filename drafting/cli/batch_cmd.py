@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from drafting.batch.rows import ColumnOptions, Defaults
+from drafting.cli.draft_output import TIMEOUT_OPTION
 from drafting.cli.visible import visible
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.settings import STRUCTURED_MODES
@@ -122,6 +123,7 @@ def check_command(input_path: str, output: str | None, reports: tuple[str, ...],
 @click.option("--resume", is_flag=True, help="Keep the rows an earlier, interrupted run finished.")
 @click.option("--checkpoint", metavar="FILE", help="Checkpoint file (default: OUTPUT.checkpoint.jsonl).")
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=DEFAULT_MAX_ATTEMPTS, show_default=True)
+@TIMEOUT_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @_input_options
 def rewrite_command(
@@ -136,6 +138,7 @@ def rewrite_command(
     resume: bool,
     checkpoint: str | None,
     max_attempts: int,
+    timeout_s: float | None,
     progress: bool | None,
     **options: Any,
 ) -> int:
@@ -147,7 +150,8 @@ def rewrite_command(
     from drafting.batch.backends import ModelSetup, open_backend
     from drafting.batch.limits import Limits
     from drafting.batch.runner import RewriteOptions
-    from drafting.cli.draft_output import status_printer
+    from drafting.cli.draft_output import status_printer, with_timeout
+    from drafting.settings import load_settings
 
     chosen_tone = get_tone(tone)
     spec = _input_spec(input_path, options)
@@ -159,7 +163,9 @@ def rewrite_command(
         {"the input file": spec.path},
         {"the output file": output_path, **pipeline.report_files(reports), "the checkpoint": checkpoint_file},
     )
-    settings = resolve_settings(on_status=status_printer(Console(stderr=True)))
+    settings = resolve_settings(
+        with_timeout(load_settings(), timeout_s), on_status=status_printer(Console(stderr=True))
+    )
     setup = ModelSetup(concurrency, Limits(rpm, tpm), max_attempts)
     backend = open_backend(settings, policy, chosen_tone, setup)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import click
 from rich.console import Console
@@ -14,6 +15,7 @@ from drafting.cli.visible import safe_json, visible
 from drafting.engine import AttemptFinished, Drafter, DraftFinished, StreamEvent, TextDelta
 from drafting.models import Draft
 from drafting.prompting import labels
+from drafting.settings import Settings, load_settings
 from guards import Policy
 
 OUTPUT_FORMATS = ("text", "json")
@@ -21,12 +23,29 @@ OUTPUT_FORMATS = ("text", "json")
 EXIT_NOT_PASSED = 1
 
 
-def make_drafter(*, policy: Policy, max_attempts: int) -> Drafter:
+def make_drafter(*, policy: Policy, max_attempts: int, timeout_s: float | None = None) -> Drafter:
     """A Drafter on the configured endpoint (the openai SDK is loaded only now)."""
     from drafting.api import build_drafter
 
     status = status_printer(Console(stderr=True))
-    return build_drafter(policy=policy, max_attempts=max_attempts, on_status=status)
+    settings = with_timeout(load_settings(), timeout_s)
+    return build_drafter(settings, policy=policy, max_attempts=max_attempts, on_status=status)
+
+
+def with_timeout(settings: Settings, timeout_s: float | None) -> Settings:
+    """`settings` with the --timeout given on the command line (else as configured)."""
+    return settings if timeout_s is None else replace(settings, timeout_s=timeout_s)
+
+
+# The --timeout option of the commands that call the model.
+TIMEOUT_OPTION = click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="The most one model call may take, retries and waits included (default: HUASHU_TIMEOUT, "
+    "else 120). A reply makes at most --max-attempts calls, so it takes at most their product.",
+)
 
 
 def single(make: Callable[[], Draft]) -> Iterator[StreamEvent]:

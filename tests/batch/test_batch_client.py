@@ -65,6 +65,17 @@ def test_a_rejected_key_is_not_retried() -> None:
         assert len(server.requests) == 1
 
 
+def test_the_timeout_bounds_the_whole_call_retries_included() -> None:
+    started = time.monotonic()
+    with (
+        BatchServer(lambda body: Hang(10.0)) as server,
+        pytest.raises(EndpointUnreachableError, match=r"within 0\.6 s \(retries included\)"),
+    ):
+        BatchChatClient(settings(server, timeout_s=0.6, max_retries=3)).complete(REQUEST)
+    assert time.monotonic() - started < 2.0  # was 4 attempts of 0.6 s each
+    assert len(server.requests) == 1
+
+
 def test_a_server_that_does_not_answer_in_time_is_a_timeout() -> None:
     with (
         BatchServer(lambda body: Hang(2.0)) as server,

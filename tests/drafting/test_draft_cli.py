@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from drafting import Drafter
 from drafting.cli import draft_cmd, main, rewrite_cmd
 from drafting.fake import FakeChatClient
 from drafting.models import Usage
-from drafting.testing import ErrorStatus, FaultServer, RawBody
+from drafting.testing import ErrorStatus, FaultServer, Hang, RawBody
 
 
 @pytest.fixture
@@ -196,3 +197,20 @@ def test_draft_stream_against_an_endpoint_that_ignores_stream(
         code, out, err = run(capsys, "draft", "--stream", "订单没到")
     assert code == 0, err
     assert "no JSON object" not in out + err and "✓ passed after 1 attempt" in out
+
+
+def test_timeout_bounds_each_model_call_and_help_says_so(
+    endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint_env.setenv("HUASHU_MAX_RETRIES", "3")
+    started = time.monotonic()
+    with FaultServer([Hang(10.0)]) as server:
+        endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
+        code, _, err = run(capsys, "draft", "--timeout", "0.5", "订单没到")
+    assert code == 4 and "did not answer within 0.5 s (retries included)" in err
+    assert time.monotonic() - started < 2.0 and len(server.chat_requests) == 1
+    for command in ("draft", "rewrite"):
+        _, out, _ = run(capsys, command, "--help")
+        assert "retries and waits included" in " ".join(out.split())
+    _, out, _ = run(capsys, "batch", "rewrite", "--help")
+    assert "--timeout SECONDS" in out

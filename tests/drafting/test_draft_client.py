@@ -77,15 +77,24 @@ def test_rate_limiting_that_never_ends() -> None:
         client_for(server, max_retries=1).complete(REQUEST)
 
 
-def test_a_timeout_is_retried_then_reported() -> None:
-    with FaultServer([Hang(2.0)]) as server, pytest.raises(EndpointUnreachableError, match=r"within 0\.3 s"):
-        client_for(server, timeout_s=0.3, max_retries=1).complete(REQUEST)
-    assert len(server.chat_requests) == 2
+def test_a_hanging_endpoint_fails_within_the_timeout_retries_included() -> None:
+    started = time.monotonic()
+    with (
+        FaultServer([Hang(10.0)]) as server,
+        pytest.raises(EndpointUnreachableError, match=r"within 0\.6 s \(retries included\)"),
+    ):
+        client_for(server, timeout_s=0.6, max_retries=3).complete(REQUEST)
+    assert time.monotonic() - started < 2.0  # was 4 attempts of 0.6 s each, plus the waits between
+    assert len(server.chat_requests) == 1  # the first attempt had the whole budget; none is left
 
 
-def test_a_timeout_then_an_answer() -> None:
-    with FaultServer([Hang(2.0), ChatAnswer("late but fine")]) as server:
-        assert client_for(server, timeout_s=0.3).complete(REQUEST).content == "late but fine"
+def test_no_retry_starts_whose_wait_would_pass_the_timeout() -> None:
+    script = [ErrorStatus(503, headers={"Retry-After": "0.5"})]
+    started = time.monotonic()
+    with FaultServer(script) as server, pytest.raises(ServerFailedError, match="kept failing"):
+        client_for(server, timeout_s=1.2, max_retries=10, retry_max_wait_s=5.0).complete(REQUEST)
+    assert time.monotonic() - started < 2.5  # was 11 attempts and 5 s of waiting
+    assert 2 <= len(server.chat_requests) <= 3
 
 
 @pytest.mark.parametrize(
