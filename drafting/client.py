@@ -1,18 +1,26 @@
 """The ChatClient for any OpenAI-compatible endpoint, through the `openai` SDK.
 
 One retry layer: tenacity retries 429, 5xx, timeouts and connection errors with exponential
-backoff and full jitter, honouring Retry-After; the SDK's own retries are off. Every failure
-that remains becomes a typed `HuashuError` whose message says what to do.
+backoff and full jitter, honouring Retry-After; the SDK's own retries are off. The timeout
+(HUASHU_TIMEOUT, --timeout) bounds a whole call, retries and waits included: each attempt
+gets what is left of it, and no retry starts whose wait would pass it. Every failure that
+remains becomes a typed `HuashuError` whose message says what to do.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+import httpx2
 import openai
+import pydantic
+from openai.types.chat import ChatCompletion
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from drafting.chat import (
@@ -76,6 +84,32 @@ class WaitRetryAfter(wait_base):
         return float(self._backoff(retry_state))
 
 
+class Deadline:
+    """The end of one model call's time budget (the timeout), retries and waits included."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left (a little more than 0 when none are: a timeout of 0 would mean none)."""
+        return max(self.at - time.monotonic(), 0.001)
+
+    def passed(self) -> bool:
+        """True once the budget is spent."""
+        return time.monotonic() >= self.at
+
+
+class StopAtDeadline(stop_base):
+    """Stop retrying when the wait before the next attempt would reach the deadline."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: Any) -> bool:
+        return time.monotonic() + (retry_state.upcoming_sleep or 0.0) >= self.deadline.at
+
+
 def retry_after_seconds(exc: BaseException) -> float | None:
     """The wait a 429/503 response asks for (Retry-After / retry-after-ms), if any."""
     response = getattr(exc, "response", None)
@@ -110,17 +144,18 @@ class OpenAIChatClient:
             raise EndpointError("no endpoint configured", hint="set HUASHU_BASE_URL or use build_client()")
         if not settings.model:
             raise EndpointError(
-                f"no model set for the endpoint {settings.base_url}",
+                f"no model set for the endpoint {settings.shown_url}",
                 hint="set HUASHU_MODEL to a model the endpoint serves",
             )
         self.settings = settings
         self.mode: StructuredMode = settings.structured_mode
         self._model = settings.model
-        self._retrying = retry_policy(settings)
+        base_url, query = split_query(settings.base_url)
         self._sdk = openai.OpenAI(
-            base_url=settings.base_url,
+            base_url=base_url,
+            default_query=query or None,
             api_key=settings.api_key or "sk-no-key-required",
-            timeout=settings.timeout_s,
+            timeout=settings.timeout_s,  # each call passes what is left of its deadline
             max_retries=0,
             http_client=http_client,
         )
@@ -132,10 +167,15 @@ class OpenAIChatClient:
 
     def complete(self, request: ChatRequest) -> Completion:
         """The model's whole answer, with retries and a one-time structured-mode downgrade."""
-        response = self._call(request, stream=False)
+        return self._completion(
+            self._call(request, stream=False, deadline=Deadline(self.settings.timeout_s)), request
+        )
+
+    def _completion(self, response: Any, request: ChatRequest) -> Completion:
+        """The Completion of a whole (non-streamed) chat-completion response."""
         if not getattr(response, "choices", None):
             raise EndpointError(
-                f"the endpoint {self.settings.base_url} answered without any choices",
+                f"the endpoint {self.settings.shown_url} answered without any choices",
                 hint="check that HUASHU_BASE_URL points at an OpenAI-compatible chat API",
             )
         choice = response.choices[0]
@@ -154,7 +194,13 @@ class OpenAIChatClient:
 
     def stream(self, request: ChatRequest) -> Iterator[StreamItem]:
         """Content deltas as they arrive, then the complete answer."""
-        chunks = self._call(request, stream=True)
+        deadline = Deadline(self.settings.timeout_s)
+        chunks = self._call(request, stream=True, deadline=deadline)
+        if not is_event_stream(chunks):  # the endpoint ignored `stream`: its answer comes whole
+            completion = self._completion(self._whole_answer(chunks), request)
+            yield ContentDelta(completion.content)
+            yield completion
+            return
         parts: list[str] = []
         finish: str | None = None
         usage = Usage()
@@ -170,20 +216,39 @@ class OpenAIChatClient:
                     if choice.delta.content:
                         parts.append(choice.delta.content)
                         yield ContentDelta(choice.delta.content)
+                if deadline.passed():
+                    chunks.close()
+                    raise self._timed_out("did not finish its answer")
         except openai.OpenAIError as exc:
             raise self._typed(exc) from None
+        except httpx2.TimeoutException:  # a read timed out mid-stream (the SDK does not wrap it)
+            raise self._timed_out("stopped sending its answer") from None
         yield check_completion(
             Completion("".join(parts), finish, usage, self._model), self._max_tokens(request)
         )
 
+    def _whole_answer(self, chunks: Any) -> ChatCompletion:
+        """The chat completion a server sent as plain JSON to a streamed request."""
+        try:
+            return ChatCompletion.model_validate(json.loads(chunks.response.read()))
+        except (ValueError, pydantic.ValidationError) as exc:
+            raise EndpointError(
+                f"the endpoint {self.settings.shown_url} answered a streamed request with JSON that is "
+                f"not a chat completion ({self.settings.redact(_short(str(exc)))})",
+                hint="use it without --stream, or check that it is an OpenAI-compatible chat API",
+            ) from None
+        finally:
+            chunks.close()
+
     def _max_tokens(self, request: ChatRequest) -> int:
         return request.max_tokens or self.settings.max_tokens
 
-    def _call(self, request: ChatRequest, *, stream: bool) -> Any:
-        """Send the request (retrying transient failures); downgrade the mode once if rejected."""
+    def _call(self, request: ChatRequest, *, stream: bool, deadline: Deadline) -> Any:
+        """Send the request (retrying transient failures before the deadline); downgrade the mode once."""
         while True:
             try:
-                return self._retrying(lambda: self._send(request, stream=stream))
+                retrying = retry_policy(self.settings, deadline)
+                return retrying(lambda: self._send(request, stream=stream, timeout=deadline.remaining()))
             except openai.OpenAIError as exc:
                 weaker = weaker_mode(exc, self.mode, self.settings)
                 if weaker is None:
@@ -191,13 +256,15 @@ class OpenAIChatClient:
                 self.mode = weaker
             except ValueError as exc:  # the body was not JSON
                 raise EndpointError(
-                    f"the endpoint {self.settings.base_url} sent a response that is not valid JSON ({exc})",
+                    f"the endpoint {self.settings.shown_url} sent a response that is not valid JSON "
+                    f"({self.settings.redact(str(exc))})",
                     hint="check that HUASHU_BASE_URL points at an OpenAI-compatible API (ending in /v1)",
                 ) from None
 
-    def _send(self, request: ChatRequest, *, stream: bool) -> Any:
+    def _send(self, request: ChatRequest, *, stream: bool, timeout: float) -> Any:
         extra: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
         return self._sdk.chat.completions.create(
+            timeout=timeout,
             model=self._model,
             messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
             max_tokens=self._max_tokens(request),
@@ -212,8 +279,45 @@ class OpenAIChatClient:
             return {}
         return RESPONSE_FORMATS[self.mode](request.schema, request.schema_name)
 
+    def _timed_out(self, what: str) -> HuashuError:
+        return EndpointUnreachableError(
+            f"the model endpoint {self.settings.shown_url} {what} within {self.settings.timeout_s:g} s",
+            hint="raise --timeout / HUASHU_TIMEOUT, or lower HUASHU_MAX_TOKENS",
+        )
+
     def _typed(self, exc: openai.OpenAIError) -> HuashuError:
-        return typed_error(exc, self.settings.base_url or "", self._model, self.settings.timeout_s)
+        return without_secrets(
+            typed_error(exc, self.settings.shown_url, self._model, self.settings.timeout_s), self.settings
+        )
+
+
+def is_event_stream(chunks: Any) -> bool:
+    """False when a server answered a streamed request with one JSON body (it ignored `stream`)."""
+    response = getattr(chunks, "response", None)
+    content_type = response.headers.get("content-type", "") if response is not None else ""
+    return "json" not in content_type.lower()
+
+
+def split_query(base_url: str) -> tuple[str, dict[str, str]]:
+    """The base URL without its query, and the query's parameters (sent with every request).
+
+    The SDK would glue the path of each call after the query (`/v1?api-key=…chat/completions`);
+    as default parameters, an Azure-style `?api-key=…&api-version=…` endpoint works.
+    """
+    parts = urlsplit(base_url)
+    if not parts.query:
+        return base_url, {}
+    return urlunsplit(parts._replace(query="", fragment="")), dict(
+        parse_qsl(parts.query, keep_blank_values=True)
+    )
+
+
+def without_secrets(error: HuashuError, settings: Settings) -> HuashuError:
+    """`error` with every configured credential masked (a server may echo the key or the URL)."""
+    error.message = settings.redact(error.message)
+    error.hint = settings.redact(error.hint)
+    error.args = (error.message,)
+    return error
 
 
 def _strict_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
@@ -252,12 +356,16 @@ RESPONSE_FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str,
 }
 
 
-def retry_policy(settings: Settings) -> Retrying:
-    """The one retry layer: transient failures, Retry-After or jittered backoff, max_retries."""
+def retry_policy(settings: Settings, deadline: Deadline | None = None) -> Retrying:
+    """The one retry layer: transient failures, Retry-After or jittered backoff, max_retries,
+    and (for one call) no retry whose wait would pass the call's deadline."""
+    stop: stop_base = stop_after_attempt(settings.max_retries + 1)
+    if deadline is not None:
+        stop = stop | StopAtDeadline(deadline)
     return Retrying(
         retry=retry_if_exception(is_transient),
         wait=WaitRetryAfter(settings.retry_wait_s, settings.retry_max_wait_s),
-        stop=stop_after_attempt(settings.max_retries + 1),
+        stop=stop,
         reraise=True,
     )
 
@@ -281,8 +389,8 @@ def typed_error(exc: openai.OpenAIError, base_url: str, model: str, timeout_s: f
     """The HuashuError for an SDK error, with a message that says what to do."""
     if isinstance(exc, openai.APITimeoutError):
         return EndpointUnreachableError(
-            f"the model endpoint {base_url} did not answer within {timeout_s:g} s",
-            hint="check that the server is running, or raise HUASHU_TIMEOUT",
+            f"the model endpoint {base_url} did not answer within {timeout_s:g} s (retries included)",
+            hint="check that the server is running, or raise --timeout / HUASHU_TIMEOUT",
         )
     if isinstance(exc, openai.APIConnectionError):
         return EndpointUnreachableError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class HuashuError(Exception):
     """Base of every expected failure; the CLI prints it as one line and exits with `exit_code`."""
@@ -71,3 +73,12 @@ class RefusalError(ModelOutputError):
 
 class UnparseableOutputError(ModelOutputError):
     """The model's answer was not the JSON reply asked for, even after one re-ask."""
+
+
+def json_error_text(exc: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON text and where: 'Expecting value at column 5'.
+
+    Some messages already end in 'at' ('Unterminated string starting at'): the column follows.
+    """
+    where = "" if exc.msg.endswith(" at") else " at"
+    return f"{exc.msg}{where} column {exc.colno}"

@@ -10,11 +10,13 @@ local model.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import platformdirs
 
@@ -25,6 +27,23 @@ STRUCTURED_MODES: tuple[StructuredMode, ...] = get_args(StructuredMode)
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # The local server accepts any key; the SDK insists on one.
 NO_KEY = "sk-no-key-required"
+# What a credential is replaced with wherever a URL or a message is shown or stored.
+REDACTED = "***"
+# Query parameters that carry credentials (Azure's api-key, Google's key, signed URLs' sig, …);
+# any name that ends in one of these words counts too (x-api-key, client_secret, id_token).
+SECRET_QUERY_WORDS = (
+    "key",
+    "token",
+    "secret",
+    "sig",
+    "signature",
+    "password",
+    "passwd",
+    "auth",
+    "credential",
+)
+# Shorter configured values are not masked in free text: they would mask ordinary words.
+MIN_SECRET_CHARS = 6
 
 _ENV_NAMES = {
     "base_url": ("HUASHU_BASE_URL", "OPENAI_BASE_URL"),
@@ -59,6 +78,25 @@ class Settings:
     retry_wait_s: float = 1.0
     retry_max_wait_s: float = 30.0
     source: str = "defaults"
+
+    @property
+    def shown_url(self) -> str:
+        """The base URL as it may be shown or stored: user, password and secret query values masked."""
+        return redact_url(self.base_url or "")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured credential: the API key and the URL's user, password and secret query values."""
+        found = [self.api_key or ""]
+        if self.base_url:
+            found += url_secrets(self.base_url)
+        # Shorter values would match ordinary words; in a URL they are masked by their place anyway.
+        usable = {s for s in found if len(s) >= MIN_SECRET_CHARS and s != NO_KEY}
+        return tuple(sorted(usable, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        """`text` with every configured credential masked (for messages that echo a server's words)."""
+        return redact_text(text, self.secrets)
 
     @property
     def configured(self) -> bool:
@@ -147,3 +185,52 @@ def _coerce(name: str, value: object, where: str) -> object:
     if number < 0:
         raise ConfigError(f"{where}: must not be negative")
     return number
+
+
+def is_secret_query_key(name: str) -> bool:
+    """True when a query parameter of this name carries a credential (api-key, key, access_token, sig…)."""
+    lowered = name.lower()
+    last_word = re.split(r"[^a-z0-9]+", lowered)[-1]
+    return last_word in SECRET_QUERY_WORDS or lowered.endswith(("key", "token", "secret"))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials written into `url`: user, password and the values of secret query keys."""
+    try:
+        parts = urlsplit(url)
+        found = [parts.username or "", parts.password or ""]
+    except ValueError:
+        return [m.group(1) for m in _USERINFO.finditer(url)]
+    found += [
+        value for name, value in parse_qsl(parts.query, keep_blank_values=True) if is_secret_query_key(name)
+    ]
+    return [value for value in found if value]
+
+
+_USERINFO = re.compile(r"//([^/?#@]*)@")
+
+
+def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
+    """`url` as it may be shown or stored: user:password@ and secret query values become ***."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        netloc = f"{REDACTED}@{host}" if "@" in parts.netloc else host
+        query = "&".join(_redacted_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
+        shown = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:  # not a URL at all (e.g. a bad port): mask whatever looks like a userinfo
+        shown = _USERINFO.sub(f"//{REDACTED}@", url)
+    return redact_text(shown, secrets)
+
+
+def _redacted_pair(pair: str) -> str:
+    name, equals, _ = pair.partition("=")
+    return f"{name}={REDACTED}" if equals and is_secret_query_key(name) else pair
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` (long enough to tell apart from words) replaced by ***."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= MIN_SECRET_CHARS:
+            text = text.replace(secret, REDACTED)
+    return text

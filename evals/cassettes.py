@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import vcr
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from drafting.errors import HuashuError
 from drafting.prompting import Prompts, prompt_fingerprint
-from drafting.settings import StructuredMode
+from drafting.settings import REDACTED, StructuredMode, redact_url, url_secrets
 from guards import Policy
 
 # Headers that may carry credentials; never written to a cassette (requests or responses).
@@ -42,7 +43,9 @@ SECRET_HEADERS = (
     "cookie",
     "set-cookie",
 )
-SECRET_QUERY_PARAMETERS = ("key", "api_key", "api-key", "access_token")
+SECRET_QUERY_PARAMETERS = ("key", "api_key", "api-key", "access_token", "token", "secret", "sig")
+# Credentials as providers write them: OpenAI-style keys, bearer tokens, Google API keys.
+KEY_PATTERN = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}|Bearer\s+\S+|AIza[0-9A-Za-z_-]{30,}", re.IGNORECASE)
 MATCH_ON = ("method", "path", "body")
 MANIFEST = "manifest.json"
 _FOLDER_UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -71,32 +74,102 @@ def cassette_path(folder: Path, case_id: str) -> Path:
     return folder / f"{case_id}.yaml"
 
 
-def _drop_secret_response_headers(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in SECRET_HEADERS:
-            del headers[name]
-    return response
+class SecretFilter:
+    """Keeps credentials out of a cassette: the URL's user, password and secret query values,
+    secret headers by name, and any header whose value holds a configured secret (a server may
+    echo the key back under any name). A secret in a response body is masked by as many *.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets = tuple(s for s in secrets if s)
+
+    def request(self, request: Any) -> Any:
+        """The request as recorded (and as matched on replay): its URI without credentials."""
+        request.uri = redact_url(request.uri, self.secrets)
+        return request
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        """The response as recorded: no secret header, no secret in any header or the body."""
+        headers = response.get("headers", {})
+        for name in list(headers):
+            if name.lower() in SECRET_HEADERS or self._holds_secret(headers[name]):
+                del headers[name]
+        body = response.get("body", {})
+        if isinstance(body, dict) and isinstance(body.get("string"), bytes | str):
+            body["string"] = self._masked(body["string"])
+        return response
+
+    def _holds_secret(self, values: Any) -> bool:
+        texts = values if isinstance(values, list) else [values]
+        return any(secret in str(text) for text in texts for secret in self.secrets)
+
+    def _masked(self, data: bytes | str) -> bytes | str:
+        for secret in self.secrets:
+            if isinstance(data, bytes):
+                data = data.replace(secret.encode("utf-8"), b"*" * len(secret.encode("utf-8")))
+            else:
+                data = data.replace(secret, "*" * len(secret))  # same length: Content-Length holds
+        return data
 
 
-def cassette_vcr(folder: Path, *, record: bool) -> vcr.VCR:
+def cassette_vcr(folder: Path, *, record: bool, secrets: Iterable[str] = ()) -> vcr.VCR:
     """vcrpy set up for eval cassettes: secrets filtered, strict matching, replay-only unless recording."""
+    secret_filter = SecretFilter(secrets)
     return vcr.VCR(
         cassette_library_dir=str(folder),
         record_mode="all" if record else "none",
         match_on=list(MATCH_ON),
         filter_headers=list(SECRET_HEADERS),
         filter_query_parameters=list(SECRET_QUERY_PARAMETERS),
-        before_record_response=_drop_secret_response_headers,
+        before_record_request=secret_filter.request,
+        before_record_response=secret_filter.response,
         decode_compressed_response=True,
     )
 
 
 @contextmanager
-def cassette(folder: Path, name: str, *, record: bool) -> Iterator[Any]:
-    """Inside this block, HTTP calls of the openai SDK replay from (or record to) `folder/name`."""
-    with cassette_vcr(folder, record=record).use_cassette(name) as tape:
+def cassette(folder: Path, name: str, *, record: bool, secrets: Iterable[str] = ()) -> Iterator[Any]:
+    """Inside this block, HTTP calls of the openai SDK replay from (or record to) `folder/name`.
+
+    `secrets` are the live endpoint's credentials: none of them is written to the cassette.
+    """
+    with cassette_vcr(folder, record=record, secrets=secrets).use_cassette(name) as tape:
         yield tape
+
+
+def url_leaks(url: str) -> list[str]:
+    """What in a stored URL is a credential: a user or password, or a secret query value."""
+    return [value for value in url_secrets(url) if value != REDACTED]
+
+
+def secret_leaks(folder: Path, secrets: Iterable[str] = ()) -> list[str]:
+    """Every credential written in a folder's cassettes and manifest (see file_leaks)."""
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob(MANIFEST)])
+    return [leak for path in paths for leak in file_leaks(path, secrets)]
+
+
+def file_leaks(path: Path, secrets: Iterable[str] = ()) -> list[str]:
+    """Every credential written in one cassette or manifest: the secret scan.
+
+    Finds secret headers by name, user:password@ and secret query values in URLs, and any of
+    `secrets` (or anything shaped like a provider key) anywhere in the file.
+    """
+    text = path.read_text(encoding="utf-8")
+    leaks = [f"{path.name}: holds a configured secret" for s in secrets if s and s in text]
+    leaks += [f"{path.name}: holds a key {m.group()[:6]}…" for m in KEY_PATTERN.finditer(text)]
+    if path.name == MANIFEST:
+        if url_leaks(json.loads(text).get("base_url", "")):
+            leaks.append(f"{path.name}: base_url has credentials")
+        return leaks
+    for number, interaction in enumerate(yaml.safe_load(text).get("interactions", []), start=1):
+        if url_leaks(interaction["request"]["uri"]):
+            leaks.append(f"{path.name} #{number}: the URI has credentials")
+        for part in ("request", "response"):
+            names = {name.lower() for name in interaction[part].get("headers", {})}
+            leaks += [
+                f"{path.name} #{number}: {part} header {n}" for n in sorted(names & set(SECRET_HEADERS))
+            ]
+    return leaks
 
 
 def prompt_version(policy: Policy) -> str:

@@ -27,6 +27,7 @@ from evals.cassettes import (
     Manifest,
     cassette,
     cassette_path,
+    file_leaks,
     load_manifest,
     model_folder,
     prompt_version,
@@ -143,7 +144,7 @@ def recording_manifest(settings: Settings, existing: Manifest | None, max_attemp
         raise HuashuError("no model endpoint to record from", hint="set HUASHU_BASE_URL and HUASHU_MODEL")
     fresh = Manifest(
         model=settings.model,
-        base_url=settings.base_url,
+        base_url=settings.shown_url,  # stored: no user, password or key
         structured_mode=settings.structured_mode,
         temperature=EVAL_TEMPERATURE,
         max_tokens=settings.max_tokens,
@@ -152,14 +153,16 @@ def recording_manifest(settings: Settings, existing: Manifest | None, max_attemp
     if existing is None:
         return fresh
     # New cassettes must match the folder's others; only the endpoint's address may move.
-    return existing.model_copy(update={"base_url": settings.base_url})
+    return existing.model_copy(update={"base_url": settings.shown_url})
 
 
 def recording_settings(settings: Settings, manifest: Manifest) -> Settings:
-    """The live settings with the manifest's request settings; no retries (a retry would be recorded)."""
+    """The live settings with the manifest's request settings; no retries (a retry would be recorded).
+
+    The live endpoint's own URL is kept: the manifest's has its credentials masked.
+    """
     return replace(
         settings,
-        base_url=manifest.base_url,
         model=manifest.model,
         structured_mode=manifest.structured_mode,
         temperature=manifest.temperature,
@@ -266,7 +269,7 @@ class EvalRunner:
         draft: Draft | None = None
         model_error = ""
         try:
-            with cassette(self.folder, partial.name, record=True) as tape:
+            with cassette(self.folder, partial.name, record=True, secrets=live.secrets) as tape:
                 try:
                     draft = execute(case, drafter)
                 except CASE_OUTCOME_ERRORS as exc:  # the case's own outcome: recorded, replayed alike
@@ -278,6 +281,11 @@ class EvalRunner:
                 case, "error", results=_failed_all(case, "recording failed"), error=f"recording failed: {exc}"
             )
         latency = time.perf_counter() - started
+        leaks = file_leaks(partial, live.secrets)
+        if leaks:  # never kept: the filters above should make this impossible
+            partial.unlink(missing_ok=True)
+            message = f"recording failed: the cassette would hold a credential ({leaks[0]})"
+            return CaseResult(case, "error", results=_failed_all(case, "recording failed"), error=message)
         partial.replace(cassette_path(self.folder, case.id))
         self._remember(case.id, latency, calls)
         if draft is None:

@@ -111,6 +111,31 @@ def test_colour_on_a_terminal_replaces_the_bracket_marks() -> None:
     assert "【" not in result.stdout
 
 
+HOSTILE = "不知道\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e好"  # set the title, clear the screen, CSI, RLO
+
+
+@pytest.mark.parametrize("colour", [{"FORCE_COLOR": "1"}, {}])
+def test_control_characters_in_a_reply_are_shown_not_sent_to_the_terminal(colour: dict[str, str]) -> None:
+    result = huashu("check", HOSTILE, env=colour)
+    assert result.returncode == 1, result.stderr
+    for raw in ("\x1b]", "\x07", "\x1b[2J", "\x9b", "\u202e"):
+        assert raw not in result.stdout
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e好" in result.stdout
+    assert "“不知道”  chars 0–3" in result.stdout  # positions still index the original text
+
+
+@pytest.mark.parametrize("output_format", ["json", "jsonl"])
+def test_control_characters_are_escaped_in_json_output(tmp_path: Path, output_format: str) -> None:
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps({"id": "\x1b[31m\x9b\u202e", "text": HOSTILE}) + "\n", encoding="utf-8")
+    result = huashu("check", "--jsonl", str(path), "--format", output_format)
+    assert result.returncode == 1, result.stderr
+    assert not any(c in result.stdout for c in "\x1b\x07\x9b\u202e")
+    record = json.loads(result.stdout)[0] if output_format == "json" else json.loads(result.stdout)
+    assert record["id"] == "\x1b[31m\x9b\u202e"  # escaped, not lost
+    assert [v["match"] for v in record["violations"] if v["rule_id"] == "fp.dont_know"] == ["不知道"]
+
+
 # ---- input modes and formats ---------------------------------------------------------------
 
 
@@ -196,6 +221,24 @@ MIXED_LINES = [
 ]
 
 
+def test_the_json_array_is_written_as_each_reply_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    from drafting.cli.check_output import JsonOutput, Outcome, Totals
+    from guards import check
+
+    outcomes = [Outcome(1, 1, report=check(BAD_EXAMPLE)), Outcome("b", 2, error="line 2: invalid JSON")]
+    output = JsonOutput(many=True)
+    output.add(outcomes[0])
+    first = capsys.readouterr().out
+    assert first.startswith('[\n  {\n    "id": 1,')  # written at once, not held back in memory
+    output.add(outcomes[1])
+    output.finish(Totals())
+    document = [o.to_record() for o in outcomes]
+    assert first + capsys.readouterr().out == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    empty = JsonOutput(many=True)
+    empty.finish(Totals())
+    assert json.loads(capsys.readouterr().out) == []
+
+
 def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     bad_bytes = b'{"id": "g", "text": "\xc4\xfa\xba\xc3"}\n'  # 10 GBK bytes in a UTF-8 file
@@ -209,7 +252,7 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
     for line in (2, 4, 5, 6, 7, 10):
         assert by_line[line]["ok"] is False and by_line[line]["error"].startswith(f"line {line}: ")
         assert by_line[line]["violations"] == []
-    assert "invalid JSON" in by_line[2]["error"]
+    assert by_line[2]["error"] == "line 2: invalid JSON: Expecting value at column 21"
     assert "empty" in by_line[5]["error"] and by_line[5]["id"] == "c"
     assert "scenario" in by_line[7]["error"]
     assert "utf-8" in by_line[10]["error"]
@@ -224,6 +267,12 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
     assert as_text.returncode == 2
     assert "error: line 2: invalid JSON" in as_text.stdout
     assert "not checked (line 2, 4, 5, 6, 7, 10)" in as_text.stdout.splitlines()[-1]
+
+
+def test_a_torn_line_says_where_its_string_starts() -> None:
+    result = huashu("check", "--jsonl", "-", "--format", "jsonl", stdin='{"id": 1, "text": "不知\n'.encode())
+    record = json.loads(result.stdout)
+    assert record["error"] == "line 1: invalid JSON: Unterminated string starting at column 19"
 
 
 def test_a_lone_surrogate_escape_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:

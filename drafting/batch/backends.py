@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from drafting.batch.http_client import BatchChatClient
@@ -52,6 +52,19 @@ def rewrite_text(
     """One template rewritten by the engine."""
     draft = drafter.rewrite(text, tone=tone.name, channel=channel, scenario=scenario or "auto")
     return Rewrite.from_draft(draft)
+
+
+def recheck(drafter: Drafter, tone: Tone, row: WorkRow, channel: Channel, rewrite: Rewrite) -> Rewrite:
+    """`rewrite` judged again by the current guards, as the engine judges it (the fact guard too).
+
+    A rewrite read back from a checkpoint is not trusted: the file may have been edited, and
+    its findings were made by whatever guards ran then.
+    """
+    checker = drafter.rewrite_checker(
+        row.text, tone=tone.name, channel=channel, scenario=row.scenario or "auto"
+    )
+    report = checker.check(rewrite.text, rewrite.scenario or row.scenario)
+    return replace(rewrite, passed=report.ok, violations=tuple(report.violations))
 
 
 class RewriteBackend(Protocol):

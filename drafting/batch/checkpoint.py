@@ -4,16 +4,19 @@ Each finished model rewrite is one JSON line. A writer thread appends queued lin
 `write` calls to a file opened with O_APPEND: a killed process leaves whole lines (a torn last
 line from a machine crash is skipped on load; the file is synced to disk when the run ends).
 A record is keyed by the row id, the hash of what was rewritten (text, scenario, channel), the
-policy fingerprint, the model and the prompt version, so any change to those makes the row
-count as not done. A second key without the row id lets an identical template elsewhere in
-the library reuse the result. Only keys and file offsets are kept in memory; a record is read
-back from the file when it is needed.
+policy fingerprint, the model, the prompt version and the guard engine's version, so any
+change to those makes the row count as not done. A second key without the row id lets an
+identical template elsewhere in the library reuse the result. Only keys and file offsets are
+kept in memory; a record is read back from the file when it is needed. The file is not
+trusted beyond that: every rewrite read back is checked again by the current guards before
+it is used (see the runner).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
 import queue
@@ -31,25 +34,38 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory lock
     fcntl = None  # type: ignore[assignment]
 
-FORMAT_VERSION = 1
+# 2: records carry the guard engine's version and the rewrite's scenario (to check it again).
+FORMAT_VERSION = 2
 _LENGTH_BITS = 28
+
+
+def guard_engine_version() -> str:
+    """The version of the guard engine that judges rewrites: the installed huashu package's."""
+    try:
+        return importlib.metadata.version("huashu")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        return "unknown"
 
 
 @dataclass(frozen=True)
 class RunIdentity:
-    """What a rewrite depends on besides the template: policy, model and prompt version."""
+    """What a rewrite depends on besides the template: policy, model, prompts and guard engine."""
 
     policy: str
     model: str
     prompt: str
+    guards: str
 
     def row_key(self, row_id: str, work_hash: str) -> str:
         """The key of one row's rewrite."""
-        return _digest("row", row_id, work_hash, self.policy, self.model, self.prompt)
+        return _digest("row", row_id, work_hash, *self._parts())
 
     def shared_key(self, work_hash: str) -> str:
         """The key identical templates share (any row id)."""
-        return _digest("work", work_hash, self.policy, self.model, self.prompt)
+        return _digest("work", work_hash, *self._parts())
+
+    def _parts(self) -> tuple[str, str, str, str]:
+        return (self.policy, self.model, self.prompt, self.guards)
 
 
 def _digest(*parts: str) -> str:
@@ -122,8 +138,8 @@ class Checkpoint:
         return matching
 
     def _matches(self, record: dict[str, Any]) -> bool:
-        wanted = (self.identity.policy, self.identity.model, self.identity.prompt)
-        return (record.get("policy"), record.get("model"), record.get("prompt")) == wanted
+        fields = ("policy", "model", "prompt", "guards")
+        return tuple(record.get(name) for name in fields) == tuple(getattr(self.identity, n) for n in fields)
 
     def _last_byte_is_newline(self) -> bool:
         return os.pread(self._fd, 1, self._size - 1) == b"\n"
@@ -169,6 +185,7 @@ class Checkpoint:
             "policy": self.identity.policy,
             "model": self.identity.model,
             "prompt": self.identity.prompt,
+            "guards": self.identity.guards,
             "rewrite": rewrite.to_dict(),
             "at": round(time.time(), 3),
         }

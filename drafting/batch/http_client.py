@@ -12,6 +12,7 @@ structured-mode downgrade table and error messages: still exactly one retry laye
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -19,7 +20,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import httpx2
 import openai
@@ -29,11 +30,13 @@ from drafting.client import (
     ChatRequest,
     Completion,
     ContentDelta,
+    Deadline,
     StreamItem,
     check_completion,
     retry_policy,
     typed_error,
     weaker_mode,
+    without_secrets,
 )
 from drafting.errors import EndpointError
 from drafting.models import Usage
@@ -127,16 +130,14 @@ class BatchChatClient:
         self._url = urlsplit(settings.base_url.rstrip("/"))
         if self._url.scheme not in _CONNECTIONS or not self._url.hostname:
             raise EndpointError(
-                f"cannot use the endpoint URL {settings.base_url}",
+                f"cannot use the endpoint URL {settings.shown_url}",
                 hint="give an http(s)://host[:port]/v1 URL",
             )
         self._headers = {
-            "Authorization": f"Bearer {settings.api_key or NO_KEY}",
+            "Authorization": _authorization(self._url, settings.api_key),
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        # One Retrying for every thread: tenacity keeps its per-call state thread-local.
-        self._retrying = retry_policy(settings)
         self._local = threading.local()
         self._open: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -154,7 +155,7 @@ class BatchChatClient:
             completion = completion_from_json(data, self._model)
         except EndpointError:
             raise EndpointError(
-                f"the endpoint {self.settings.base_url} answered without any choices",
+                f"the endpoint {self.settings.shown_url} answered without any choices",
                 hint="check that HUASHU_BASE_URL points at an OpenAI-compatible chat API",
             ) from None
         return check_completion(completion, request.max_tokens or self.settings.max_tokens)
@@ -177,10 +178,11 @@ class BatchChatClient:
             connection.close()
 
     def _call(self, request: ChatRequest) -> Any:
+        deadline = Deadline(self.settings.timeout_s)  # the whole call, retries included
         while True:
             try:
-                return self._retrying(
-                    lambda: self._post(request_body(request, self._model, self.mode, self.settings))
+                return retry_policy(self.settings, deadline)(
+                    lambda: self._post(request_body(request, self._model, self.mode, self.settings), deadline)
                 )
             except openai.OpenAIError as exc:
                 weaker = weaker_mode(exc, self.mode, self.settings)
@@ -198,15 +200,19 @@ class BatchChatClient:
                 self._open.append(connection)
         return connection
 
-    def _post(self, body: dict[str, Any]) -> Any:
+    def _post(self, body: dict[str, Any], deadline: Deadline) -> Any:
         """One HTTP request; failures raised as the openai SDK's exception types."""
         if self._closed:
             raise EndpointError("the batch run is stopping", hint="run again with --resume to finish")
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         path = self._url.path + CHAT_PATH
+        target = f"{path}?{self._url.query}" if self._url.query else path
         connection = self._connection()
+        connection.timeout = deadline.remaining()  # for a new connection; a kept one is set below
+        if connection.sock is not None:
+            connection.sock.settimeout(connection.timeout)
         try:
-            connection.request("POST", path, body=payload, headers=self._headers)
+            connection.request("POST", target, body=payload, headers=self._headers)
             response = connection.getresponse()
             content = response.read()
         except TimeoutError:
@@ -222,12 +228,17 @@ class BatchChatClient:
             return json.loads(content)
         except ValueError as exc:
             raise EndpointError(
-                f"the endpoint {self.settings.base_url} sent a response that is not valid JSON ({exc})",
+                f"the endpoint {self.settings.shown_url} sent a response that is not valid JSON "
+                f"({self.settings.redact(str(exc))})",
                 hint="check that HUASHU_BASE_URL points at an OpenAI-compatible API (ending in /v1)",
             ) from None
 
     def _sdk_request(self, path: str) -> httpx2.Request:
-        return httpx2.Request("POST", self._url._replace(path=path).geturl())
+        # Without the user, password and query: this URL travels with the error.
+        return httpx2.Request(
+            "POST",
+            self._url._replace(netloc=self._url.netloc.rpartition("@")[2], path=path, query="").geturl(),
+        )
 
     def _sdk_response(self, path: str, response: http.client.HTTPResponse, content: bytes) -> httpx2.Response:
         return httpx2.Response(
@@ -238,8 +249,17 @@ class BatchChatClient:
         )
 
     def _typed(self, exc: openai.OpenAIError) -> EndpointError:
-        error = typed_error(exc, self.settings.base_url or "", self._model, self.settings.timeout_s)
+        error = typed_error(exc, self.settings.shown_url, self._model, self.settings.timeout_s)
+        error = without_secrets(error, self.settings)
         return error if isinstance(error, EndpointError) else EndpointError(str(error))
+
+
+def _authorization(url: SplitResult, api_key: str | None) -> str:
+    """Basic auth for a user:password@ URL (as the SDK sends it), else the bearer key."""
+    if url.username is not None or url.password is not None:
+        pair = f"{unquote(url.username or '')}:{unquote(url.password or '')}"
+        return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return f"Bearer {api_key or NO_KEY}"
 
 
 def _status_error(response: httpx2.Response) -> openai.APIStatusError:

@@ -23,7 +23,7 @@ from typing import IO, Any, Protocol
 
 from drafting.batch.atomic import replace_atomically, temporary_path
 from drafting.batch.rows import SourceRow, cell_text, unique_names
-from drafting.errors import InputError
+from drafting.errors import InputError, json_error_text
 from guards.text import lone_surrogate
 
 _SCAN_CHUNK = 1 << 20
@@ -283,7 +283,7 @@ def _json_row(number: int, line: str) -> SourceRow:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
-        return SourceRow(number, {}, f"line {number} is not valid JSON ({exc.msg} at column {exc.colno})")
+        return SourceRow(number, {}, f"line {number} is not valid JSON ({json_error_text(exc)})")
     if not isinstance(data, dict):
         return SourceRow(number, {}, f"line {number} is a JSON {type(data).__name__}, not an object")
     for value in data.values():

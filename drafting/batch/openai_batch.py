@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,12 +146,27 @@ class BatchResult:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class UnreadableLine:
+    """A results line that holds no usable result (a torn write, or no custom_id)."""
+
+    number: int
+    reason: str
+
+
 class ResultIndex:
-    """A results JSONL indexed by custom_id (offsets only; lines are read back when needed)."""
+    """A results JSONL indexed by custom_id (offsets only; lines are read back when needed).
+
+    A line that cannot be read (torn by a killed job, no custom_id) does not stop the import:
+    it is kept in `unreadable`, and the row it belonged to, when its custom_id can still be
+    read, becomes an error row that names the line.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._index: dict[str, int] = {}
+        self._broken: dict[str, UnreadableLine] = {}
+        self.unreadable: list[UnreadableLine] = []
         try:
             self._fd = os.open(path, os.O_RDONLY)
         except OSError as exc:
@@ -159,10 +175,26 @@ class ResultIndex:
         with open(path, "rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    self._index[_custom_id(line, number, path)] = offset << _LENGTH_BITS | len(line)
+                    self._add(line, number, offset)
                 offset += len(line)
         if not self._index:
-            raise InputError(f"{path} has no results", hint="give the output file of the batch job")
+            unreadable = (
+                f" ({len(self.unreadable)} unreadable: {self.unreadable_lines()})" if self.unreadable else ""
+            )
+            raise InputError(
+                f"{path} has no results{unreadable}", hint="give the output file of the batch job"
+            )
+
+    def _add(self, line: bytes, number: int, offset: int) -> None:
+        request_id, problem = _custom_id(line)
+        if problem:
+            unreadable = UnreadableLine(number, problem)
+            self.unreadable.append(unreadable)
+            if request_id is not None:
+                self._broken.setdefault(request_id, unreadable)
+            return
+        assert request_id is not None
+        self._index[request_id] = offset << _LENGTH_BITS | len(line)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -171,26 +203,41 @@ class ResultIndex:
         """The result for `request_id`, or None when the file has none."""
         location = self._index.get(request_id)
         if location is None:
-            return None
+            broken = self._broken.get(request_id)
+            if broken is None:
+                return None
+            error = f"its result, line {broken.number} of {self.path.name} {broken.reason}"
+            return BatchResult(request_id, None, error + "; export the row and run it again")
         line = os.pread(self._fd, location & ((1 << _LENGTH_BITS) - 1), location >> _LENGTH_BITS)
         return parse_result(json.loads(line))
+
+    def unreadable_lines(self) -> str:
+        """The numbers of the unreadable lines: 'line 3, 5' ('' when there are none)."""
+        if not self.unreadable:
+            return ""
+        numbers = ", ".join(str(u.number) for u in self.unreadable[:20])
+        return f"line {numbers}{', …' if len(self.unreadable) > 20 else ''}"
 
     def close(self) -> None:
         """Release the file."""
         os.close(self._fd)
 
 
-def _custom_id(line: bytes, number: int, path: Path) -> str:
+_CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _custom_id(line: bytes) -> tuple[str | None, str]:
+    """The line's custom_id and '' when it is a usable result, else what is wrong with it."""
     try:
         data = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError(
-            f"{path}: line {number} is not valid JSON", hint="give the batch job's output file"
-        ) from None
+        found = _CUSTOM_ID.search(line)  # a torn line may still say whose result it was
+        request_id = found.group(1).decode("utf-8", "replace") if found else None
+        return request_id, "is not valid JSON (cut off?)"
     value = data.get("custom_id") if isinstance(data, dict) else None
     if not isinstance(value, str):
-        raise InputError(f"{path}: line {number} has no custom_id", hint="give the batch job's output file")
-    return value
+        return None, "has no custom_id"
+    return value, ""
 
 
 def parse_result(data: dict[str, Any]) -> BatchResult:
@@ -200,12 +247,27 @@ def parse_result(data: dict[str, Any]) -> BatchResult:
     response = data.get("response") or {}
     status = response.get("status_code")
     if error or status != 200:
-        message = error.get("message") if isinstance(error, dict) else error
-        return BatchResult(request_id, None, f"the batch request failed ({status}): {message or response}")
+        return BatchResult(request_id, None, failure_text(error, response))
     try:
         return BatchResult(request_id, completion_from_json(response.get("body"), ""))
     except EndpointError:
         return BatchResult(request_id, None, "the batch result has no answer (no choices)")
+
+
+def failure_text(error: Any, response: dict[str, Any]) -> str:
+    """Why a batch request failed, in words: its status, the service's message and code."""
+    status = response.get("status_code")
+    where = f" ({status})" if status is not None else ""
+    detail = error if error else response.get("body")
+    if isinstance(detail, dict) and isinstance(detail.get("error"), dict | str):
+        detail = detail["error"]  # a response body: {"error": {"message", "type", "code"}}
+    if isinstance(detail, dict):
+        message = str(detail.get("message") or "no message")
+        code = detail.get("code")
+        text = f"{message} ({code})" if code else message
+    else:
+        text = str(detail) if detail else "no message"
+    return f"the batch request failed{where}: {' '.join(text.split())[:300]}"
 
 
 class ReplayClient:
@@ -271,8 +333,10 @@ def _imported(
     if result is None:
         if not any(v.blocking for v in before):
             return RowOutcome(row, "clean", before)
+        unreadable = results.unreadable_lines()
+        note = f"; {results.path.name} has unreadable lines ({unreadable})" if unreadable else ""
         return RowOutcome(
-            row, "error", before, error="no result for this row (was it exported with these options?)"
+            row, "error", before, error=f"no result for this row (was it exported with these options?){note}"
         )
     if result.completion is None:
         return RowOutcome(row, "error", before, error=result.error)

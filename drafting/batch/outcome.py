@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from drafting.batch.rows import ADDED_PREFIX, BadRow, WorkRow
 from drafting.models import Draft
-from guards import Violation
+from guards import SCENARIOS, Scenario, Violation
 
 Status = Literal["clean", "violates", "rewritten", "still_violates", "error"]
 Mode = Literal["check", "rewrite"]
@@ -46,11 +46,13 @@ class Rewrite:
     model: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    scenario: Scenario | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "text": self.text,
+            "scenario": self.scenario,
             "passed": self.passed,
             "violations": [v.to_dict() for v in self.violations],
             "attempts": self.attempts,
@@ -69,6 +71,7 @@ class Rewrite:
             model=draft.model,
             prompt_tokens=draft.usage.prompt_tokens,
             completion_tokens=draft.usage.completion_tokens,
+            scenario=draft.scenario,
         )
 
     @classmethod
@@ -83,7 +86,16 @@ class Rewrite:
             model=str(data["model"]),
             prompt_tokens=int(prompt),
             completion_tokens=int(completion),
+            scenario=_scenario(data.get("scenario")),
         )
+
+
+def _scenario(value: object) -> Scenario | None:
+    if value is None:
+        return None
+    if value not in SCENARIOS:
+        raise ValueError(f"unknown scenario {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drafting.batch import backends
 from drafting.batch.backends import Backend
-from drafting.batch.checkpoint import Checkpoint, RunIdentity
+from drafting.batch.checkpoint import Checkpoint, RunIdentity, guard_engine_version
 from drafting.batch.io import Output, Table, format_of, open_output, open_table
 from drafting.batch.outcome import ADDED_COLUMNS, Mode, RowOutcome, output_row
 from drafting.batch.progress import RowProgress
-from drafting.batch.report import Report
+from drafting.batch.report import STDOUT, Report
 from drafting.batch.report_html import write_report
 from drafting.batch.rows import (
     BadRow,
@@ -117,9 +119,39 @@ def open_input(spec: InputSpec) -> Iterator[OpenedInput]:
 def format_check(input_path: Path, output: Path) -> None:
     """Fail before any work when the output cannot be written: unknown type, or the input itself."""
     format_of(output)
-    if output.resolve() == input_path.resolve():
-        raise InputError("the output must not be the input file (the input is never changed)",
-                         hint="give another -o path")  # fmt: skip
+    separate_files({"the input file": input_path}, {"the output file": output})
+
+
+def separate_files(reads: Mapping[str, Path], writes: Mapping[str, Path | None]) -> None:
+    """Fail before any work when a file the run writes is one it reads or another one it writes.
+
+    The input is never changed: not by the output, the checkpoint (appended to) or a report.
+    """
+    seen = {_file_key(path): name for name, path in reads.items()}
+    for name, path in writes.items():
+        if path is None:
+            continue
+        key = _file_key(path)
+        if key in seen:
+            other = seen[key]
+            why = " (the input is never changed)" if other in reads else ""
+            raise InputError(f"{name} must not be {other}{why}: {path}", hint=f"give {name} another path")
+        seen[key] = name
+
+
+def _file_key(path: Path) -> object:
+    """The same key for two names of one file (symlinks, hard links, relative paths)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return path.resolve()
+    return (status.st_dev, status.st_ino)
+
+
+def report_files(reports: Iterable[str]) -> dict[str, Path | None]:
+    """The report files among `reports` ('-' is stdout), named for separate_files."""
+    files = [Path(target) for target in reports if target != STDOUT]
+    return {f"the report{'' if len(files) == 1 else f' {path.name}'}": path for path in files}
 
 
 def checkpoint_path(output: Path) -> Path:
@@ -138,7 +170,10 @@ def prompt_version(drafter: Drafter, tone: Tone) -> str:
 def run_identity(drafter: Drafter, tone: Tone) -> RunIdentity:
     """The identity checkpoint records of this run are keyed by."""
     return RunIdentity(
-        policy_fingerprint(drafter.policy), drafter.client.model, prompt_version(drafter, tone)
+        policy_fingerprint(drafter.policy),
+        drafter.client.model,
+        prompt_version(drafter, tone),
+        guard_engine_version(),
     )
 
 
@@ -167,13 +202,15 @@ def run(
     out: OutputSpec,
     process: Process,
     facts: dict[str, str] | None = None,
+    command: str = "",
 ) -> Summary:
     """Open the input, feed every outcome of `process` to output/report/progress, commit them."""
     if out.path is not None:
-        format_check(spec.path, out.path)
+        format_of(out.path)
+    separate_files({"the input file": spec.path}, {"the output file": out.path, **report_files(out.reports)})
     started = time.perf_counter()
     with open_input(spec) as opened:
-        report = Report(mode, spec.path.name)
+        report = Report(mode, spec.path.name, command)
         report.facts.update(opened.describe())
         report.facts.update(facts or {})
         output = None
@@ -223,7 +260,10 @@ def rewrite_process(
 
     def process(opened: OpenedInput, emit: Callable[[RowOutcome], None]) -> RunStats:
         with Checkpoint(checkpoint_file, identity, resume=resume) as checkpoint:
-            runner = RewriteRunner(backend.drafter.policy, backend.workers, checkpoint, identity, options)
+            recheck = functools.partial(backends.recheck, backend.drafter, options.tone)
+            runner = RewriteRunner(
+                backend.drafter.policy, backend.workers, checkpoint, identity, options, recheck
+            )
             return asyncio.run(runner.run(opened.rows(), emit))
 
     return process

@@ -69,6 +69,7 @@ class Report:
 
     mode: Mode
     source: str
+    command: str = ""
     max_details: int = 500
     max_bad_rows: int = 1000
     statuses: Counter[str] = field(default_factory=Counter)
@@ -84,6 +85,11 @@ class Report:
     def rows(self) -> int:
         """Rows seen."""
         return sum(self.statuses.values())
+
+    @property
+    def title(self) -> str:
+        """'huashu batch import: lib.csv': the command that made the report, and its input."""
+        return f"huashu batch {self.command or self.mode}: {self.source}"
 
     @property
     def status_order(self) -> tuple[Status, ...]:
@@ -124,7 +130,7 @@ class Report:
     def markdown(self) -> str:
         """A short Markdown summary (for CI logs and job summaries)."""
         order = self.status_order
-        lines = [f"## huashu batch {self.mode}: {self.source}", ""]
+        lines = [f"## {self.title}", ""]
         lines += [f"- {name}: {value}" for name, value in self.facts.items()]
         lines += ["", _md_row(["rows", *order]), _md_row(["---"] * (len(order) + 1))]
         lines.append(_md_row([str(self.rows), *(str(self.statuses[s]) for s in order)]))

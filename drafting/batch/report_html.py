@@ -140,7 +140,7 @@ _PAGE = """{% macro span(s) %}{% if s.classes %}<span class="{{ s.classes }}">{{
 {% if v.suggestion %}→ {{ v.suggestion }}{% endif %}</li>{% endfor %}</ul>{% endif %}{% endmacro -%}
 <!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>huashu batch {{ r.mode }}: {{ r.source }}</title>
+<title>{{ r.title }}</title>
 <style>
 body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;
@@ -151,7 +151,7 @@ vertical-align:top;text-align:left}th{background:#f3f3f3}.num{text-align:right}
 .status-violates,.status-still_violates,.status-error{color:#b00}
 ul.findings{margin:.3em 0 0;padding-left:1.2em;font-size:.9em;color:#555}
 </style></head><body>
-<h1>huashu batch {{ r.mode }}: {{ r.source }}</h1>
+<h1>{{ r.title }}</h1>
 <ul>{% for name, value in r.facts.items() %}<li>{{ name }}: {{ value }}</li>{% endfor %}</ul>
 <h2>Totals</h2>
 <table><tr><th>rows</th>{% for s in order %}<th>{{ s }}</th>{% endfor %}</tr>

@@ -44,6 +44,8 @@ _YIELD_EVERY = 16
 _SWITCH_INTERVAL_S = 0.001
 
 Emit = Callable[[RowOutcome], None]
+# Judges a rewrite read back from the checkpoint again with the current guards.
+Recheck = Callable[[WorkRow, Channel, Rewrite], Rewrite]
 
 
 class BatchAbortedError(EndpointError):
@@ -113,9 +115,11 @@ class RewriteRunner:
         checkpoint: Checkpoint,
         identity: RunIdentity,
         options: RewriteOptions,
+        recheck: Recheck,
     ) -> None:
         self.policy = policy
         self.compiled = guards.compile_policy(policy)
+        self.recheck = recheck
         self.backend = backend
         self.checkpoint = checkpoint
         self.identity = identity
@@ -162,9 +166,10 @@ class RewriteRunner:
             return RowOutcome(row, "clean", before=before.violations)
         work_hash = row.work_hash(channel)
         keys = _Keys(self.identity.row_key(row.id, work_hash), self.identity.shared_key(work_hash))
-        done = self.checkpoint.get(keys.row, keys.shared)
-        if done is not None:
+        saved = self.checkpoint.get(keys.row, keys.shared)
+        if saved is not None:
             self.stats.from_checkpoint += 1
+            done = self.recheck(row, channel, saved)
             return RowOutcome(row, rewrite_status(done), before.violations, done, reused=True)
         return asyncio.get_running_loop().create_task(self._rewrite(row, channel, before.violations, keys))
 

@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 
 import click
 
+from drafting.cli.visible import visible
 from drafting.errors import HuashuError
 from guards import PolicyError
 
@@ -62,12 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("huashu: aborted", err=True)
         return 130
     except click.ClickException as exc:
-        click.echo(f"huashu: error: {exc.format_message()}", err=True)
+        click.echo(f"huashu: error: {visible(exc.format_message())}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except (HuashuError, PolicyError) as exc:
-        click.echo(f"huashu: error: {exc}", err=True)
+        click.echo(f"huashu: error: {visible(str(exc))}", err=True)
         return exc.exit_code if isinstance(exc, HuashuError) else 2
     except KeyboardInterrupt:
         click.echo("huashu: interrupted", err=True)
@@ -78,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("HUASHU_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"huashu: internal error: {type(exc).__name__}: {exc} (set HUASHU_DEBUG=1 for details)", err=True
+            f"huashu: internal error: {type(exc).__name__}: {visible(str(exc))} "
+            "(set HUASHU_DEBUG=1 for details)",
+            err=True,
         )
         return 3
     return int(result) if isinstance(result, int) else 0

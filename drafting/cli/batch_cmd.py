@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from drafting.batch.rows import ColumnOptions, Defaults
+from drafting.cli.draft_output import TIMEOUT_OPTION
+from drafting.cli.visible import visible
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.settings import STRUCTURED_MODES
 from drafting.tones import get_tone, tone_names
@@ -121,6 +123,7 @@ def check_command(input_path: str, output: str | None, reports: tuple[str, ...],
 @click.option("--resume", is_flag=True, help="Keep the rows an earlier, interrupted run finished.")
 @click.option("--checkpoint", metavar="FILE", help="Checkpoint file (default: OUTPUT.checkpoint.jsonl).")
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=DEFAULT_MAX_ATTEMPTS, show_default=True)
+@TIMEOUT_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @_input_options
 def rewrite_command(
@@ -135,6 +138,7 @@ def rewrite_command(
     resume: bool,
     checkpoint: str | None,
     max_attempts: int,
+    timeout_s: float | None,
     progress: bool | None,
     **options: Any,
 ) -> int:
@@ -146,24 +150,32 @@ def rewrite_command(
     from drafting.batch.backends import ModelSetup, open_backend
     from drafting.batch.limits import Limits
     from drafting.batch.runner import RewriteOptions
-    from drafting.cli.draft_output import status_printer
+    from drafting.cli.draft_output import status_printer, with_timeout
+    from drafting.settings import load_settings
 
     chosen_tone = get_tone(tone)
     spec = _input_spec(input_path, options)
     policy = load_policy(options["policy_file"])
     output_path = Path(output)
     pipeline.format_check(spec.path, output_path)
-    settings = resolve_settings(on_status=status_printer(Console(stderr=True)))
+    checkpoint_file = Path(checkpoint) if checkpoint else pipeline.checkpoint_path(output_path)
+    pipeline.separate_files(
+        {"the input file": spec.path},
+        {"the output file": output_path, **pipeline.report_files(reports), "the checkpoint": checkpoint_file},
+    )
+    settings = resolve_settings(
+        with_timeout(load_settings(), timeout_s), on_status=status_printer(Console(stderr=True))
+    )
     setup = ModelSetup(concurrency, Limits(rpm, tpm), max_attempts)
     backend = open_backend(settings, policy, chosen_tone, setup)
     try:
         process = pipeline.rewrite_process(
             backend,
             RewriteOptions(chosen_tone, rewrite_all, concurrency),
-            Path(checkpoint) if checkpoint else pipeline.checkpoint_path(output_path),
+            checkpoint_file,
             resume=resume,
         )
-        facts = {"model": f"{backend.client.model} at {settings.base_url}", "tone": chosen_tone.name}
+        facts = {"model": f"{backend.client.model} at {settings.shown_url}", "tone": chosen_tone.name}
         out = pipeline.OutputSpec(output_path, reports, _show_progress(progress))
         summary = pipeline.run("rewrite", spec, out, process, facts)
     finally:
@@ -215,7 +227,7 @@ def export_command(
         err=True,
     )
     for bad in summary.bad_rows[:10]:
-        click.echo(f"huashu: row {bad.number} skipped: {bad.reason}", err=True)
+        click.echo(f"huashu: row {bad.number} skipped: {visible(bad.reason)}", err=True)
     return 2 if summary.bad_rows else 0
 
 
@@ -238,13 +250,28 @@ def import_command(
     policy = load_policy(options["policy_file"])
     spec = _input_spec(input_path, options)
     pipeline.format_check(spec.path, Path(output))
+    pipeline.separate_files(
+        {"the input file": spec.path, "the results file": Path(results_path)},
+        {"the output file": Path(output), **pipeline.report_files(reports)},
+    )
     results = openai_batch.ResultIndex(Path(results_path))
     try:
         process = openai_batch.import_process(results, policy, chosen_tone)
         out = pipeline.OutputSpec(Path(output), reports, _show_progress(None))
-        summary = pipeline.run("rewrite", spec, out, process, {"results": results_path})
+        facts = {"results": results_path}
+        unreadable = results.unreadable_lines()
+        if unreadable:
+            facts["unreadable results"] = f"{len(results.unreadable)} ({unreadable})"
+        summary = pipeline.run("rewrite", spec, out, process, facts, command="import")
     finally:
         results.close()
+    if unreadable:
+        count = len(results.unreadable)
+        click.echo(
+            f"huashu: {Path(results_path).name}: {count} line{'s' if count > 1 else ''} could not be read "
+            f"({unreadable}); their rows are error rows, every other row was imported",
+            err=True,
+        )
     _print_summary(summary)
     return summary.exit_code
 
@@ -259,6 +286,6 @@ def _print_summary(summary: Summary) -> None:
     target = f" → {summary.output}" if summary.output else ""
     click.echo(f"huashu: {report.rows} rows: {counts or 'none'}{target} ({summary.seconds:.1f} s)", err=True)
     for bad in report.bad_rows[:5]:
-        click.echo(f"huashu: row {bad.number}: {bad.reason}", err=True)
+        click.echo(f"huashu: row {bad.number}: {visible(bad.reason)}", err=True)
     if report.bad_total > 5:
         click.echo(f"huashu: … {report.bad_total - 5} more bad rows (see the report)", err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -13,6 +13,7 @@ from rich.text import Text
 
 from drafting.cli.inputs import ReplyId
 from drafting.cli.render import counted, report_lines, verdict
+from drafting.cli.visible import safe_json, visible
 from guards import GuardReport
 
 
@@ -103,7 +104,7 @@ class TextOutput:
         if self.many:
             self._emit(self._header(outcome))
         if outcome.report is None:
-            self._emit(Text(f"error: {outcome.error}", style="bold red"))
+            self._emit(Text(f"error: {visible(outcome.error or '')}", style="bold red"))
         else:
             for line in report_lines(outcome.report, styled=self.styled):
                 self._emit(line)
@@ -119,7 +120,7 @@ class TextOutput:
     def _header(self, outcome: Outcome) -> Text:
         parts = [f"line {outcome.line}" if outcome.line is not None else "reply"]
         if outcome.id is not None:
-            parts.append(f"id {outcome.id}")
+            parts.append(f"id {visible(str(outcome.id))}")
         if outcome.report is not None:
             parts += [outcome.report.scenario or "no scenario", outcome.report.channel]
         return Text(f"── {' · '.join(parts)} ──", style="bold cyan")
@@ -139,27 +140,41 @@ class JsonlOutput:
 
     def add(self, outcome: Outcome) -> None:
         """Write one record on its own line."""
-        click.echo(json.dumps(outcome.to_record(), ensure_ascii=False))
+        click.echo(safe_json(outcome.to_record()))
 
     def finish(self, totals: Totals) -> None:
         """Nothing follows the records."""
 
 
 class JsonOutput:
-    """For programs: one JSON document, a list for --jsonl input and an object for one reply."""
+    """For programs: one JSON document, a list for --jsonl input and an object for one reply.
+
+    The list is written record by record as the replies are checked (memory stays flat over
+    100,000 lines); the text is the same as json.dumps of the whole list with indent=2.
+    """
 
     def __init__(self, many: bool) -> None:
         self.many = many
-        self.records: list[dict[str, object]] = []
+        self.written = 0
+        self.single: dict[str, object] | None = None
 
     def add(self, outcome: Outcome) -> None:
-        """Keep the record for the document."""
-        self.records.append(outcome.to_record())
+        """Write the record as the next element of the list (keep it, for a single reply)."""
+        record = outcome.to_record()
+        if not self.many:
+            self.single = record
+            return
+        element = safe_json(record, indent=2).replace("\n", "\n  ")  # newlines in strings are \n
+        # No flush per record (click.echo's): nobody can read half a document anyway.
+        sys.stdout.write(("[\n  " if not self.written else ",\n  ") + element)
+        self.written += 1
 
     def finish(self, totals: Totals) -> None:
-        """Write the document."""
-        document: object = self.records if self.many else self.records[0]
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        """Close the list (or write the single reply's object)."""
+        if not self.many:
+            click.echo(safe_json(self.single, indent=2))
+        else:
+            click.echo("\n]" if self.written else "[]")
 
 
 OUTPUTS: dict[str, Callable[[bool], Output]] = {

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from drafting.cli.draft_output import OUTPUT_FORMATS, make_drafter, show_events, single
+from drafting.cli.draft_output import OUTPUT_FORMATS, TIMEOUT_OPTION, make_drafter, show_events, single
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.errors import InputError
 from drafting.models import MAX_MESSAGE_CHARS, Ticket, Turn
@@ -67,6 +67,7 @@ def register(group: click.Group) -> None:
     "--policy", "policy_file", metavar="FILE", help="A company policy file (merged over the default)."
 )
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=DEFAULT_MAX_ATTEMPTS, show_default=True)
+@TIMEOUT_OPTION
 def draft_command(
     message: str | None,
     file: str | None,
@@ -79,6 +80,7 @@ def draft_command(
     stream: bool,
     policy_file: str | None,
     max_attempts: int,
+    timeout_s: float | None,
 ) -> int:
     """Draft a reply to the customer's MESSAGE, checked by the guards (up to N attempts)."""
     ticket = _ticket(
@@ -90,7 +92,7 @@ def draft_command(
         history=_history(history_file) if history_file else [],
     )
     policy = load_policy(policy_file)
-    drafter = make_drafter(policy=policy, max_attempts=max_attempts)
+    drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s)
     events = (
         drafter.stream_draft(ticket)
         if stream and output_format == "text"

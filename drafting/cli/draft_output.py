@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import click
 from rich.console import Console
 from rich.text import Text
 
 from drafting.cli.render import counted, report_lines
+from drafting.cli.visible import safe_json, visible
 from drafting.engine import AttemptFinished, Drafter, DraftFinished, StreamEvent, TextDelta
 from drafting.models import Draft
 from drafting.prompting import labels
+from drafting.settings import Settings, load_settings
 from guards import Policy
 
 OUTPUT_FORMATS = ("text", "json")
@@ -21,12 +23,29 @@ OUTPUT_FORMATS = ("text", "json")
 EXIT_NOT_PASSED = 1
 
 
-def make_drafter(*, policy: Policy, max_attempts: int) -> Drafter:
+def make_drafter(*, policy: Policy, max_attempts: int, timeout_s: float | None = None) -> Drafter:
     """A Drafter on the configured endpoint (the openai SDK is loaded only now)."""
     from drafting.api import build_drafter
 
     status = status_printer(Console(stderr=True))
-    return build_drafter(policy=policy, max_attempts=max_attempts, on_status=status)
+    settings = with_timeout(load_settings(), timeout_s)
+    return build_drafter(settings, policy=policy, max_attempts=max_attempts, on_status=status)
+
+
+def with_timeout(settings: Settings, timeout_s: float | None) -> Settings:
+    """`settings` with the --timeout given on the command line (else as configured)."""
+    return settings if timeout_s is None else replace(settings, timeout_s=timeout_s)
+
+
+# The --timeout option of the commands that call the model.
+TIMEOUT_OPTION = click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="The most one model call may take, retries and waits included (default: HUASHU_TIMEOUT, "
+    "else 120). A reply makes at most --max-attempts calls, so it takes at most their product.",
+)
 
 
 def single(make: Callable[[], Draft]) -> Iterator[StreamEvent]:
@@ -50,7 +69,7 @@ def show_events(events: Iterator[StreamEvent], output_format: str, *, stream: bo
     if output_format == "json" or not stream:
         draft = _final(events)
         if output_format == "json":
-            click.echo(json.dumps(draft.to_dict(), ensure_ascii=False, indent=2))
+            click.echo(safe_json(draft.to_dict(), indent=2))
         else:
             _print_draft(console, draft)
         return exit_code(draft)
@@ -69,7 +88,7 @@ def _final(events: Iterator[StreamEvent]) -> Draft:
 def _stream(console: Console, events: Iterator[StreamEvent]) -> Draft:
     for event in events:
         if isinstance(event, TextDelta):
-            sys.stdout.write(event.text)
+            sys.stdout.write(visible(event.text))
             sys.stdout.flush()
         elif isinstance(event, AttemptFinished):
             sys.stdout.write("\n")
@@ -92,11 +111,14 @@ def _print_draft(console: Console, draft: Draft, *, reply_shown: bool = False) -
     console.print(Text("Sections:", style="bold"))
     names = labels()["sections"]
     for name, text in draft.reply.sections().items():
-        console.print(Text(f"  {names.get(name, name)}（{name}）: {text}"))
+        console.print(Text(f"  {names.get(name, name)}（{name}）: {visible(text)}"))
     console.print(_verdict(draft))
     if draft.escalate:
         console.print(
-            Text(f"⚠ escalate to a supervisor: {'; '.join(draft.escalation_reasons)}", style="bold magenta")
+            Text(
+                f"⚠ escalate to a supervisor: {visible('; '.join(draft.escalation_reasons))}",
+                style="bold magenta",
+            )
         )
 
 
@@ -106,7 +128,7 @@ def _verdict(draft: Draft) -> Text:
     tokens = f"{draft.usage.total_tokens} tokens" if draft.usage.total_tokens else "tokens not reported"
     context = (
         f"(scenario: {draft.scenario} from {draft.scenario_source}, channel: {draft.channel}, "
-        f"model: {draft.model}, {tokens}, {draft.latency_s:.1f} s)"
+        f"model: {visible(draft.model)}, {tokens}, {draft.latency_s:.1f} s)"
     )
     if draft.passed:
         return Text.assemble(("✓ passed", "bold green"), f" after {tries} {context}")

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from drafting.errors import InputError
+from drafting.errors import InputError, json_error_text
 from guards import Channel, Scenario
 from guards.text import lone_surrogate
 
@@ -121,7 +121,7 @@ def _parse_line(raw: bytes, number: int, defaults: Defaults, encoding: str) -> R
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
-        return InputProblem(None, number, f"line {number}: invalid JSON: {exc.msg} at column {exc.colno}")
+        return InputProblem(None, number, f"line {number}: invalid JSON: {json_error_text(exc)}")
     if not isinstance(data, dict):
         kind = type(data).__name__
         return InputProblem(None, number, f"line {number}: expected a JSON object, got {kind}")

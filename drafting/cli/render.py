@@ -2,7 +2,8 @@
 
 Marks are styles (red: blocks, yellow: warns) on a colour terminal and 【…】 brackets
 otherwise, so piped output and logs still show where each finding is. Each marked span is
-followed by the numbers of its findings, e.g. 【不知道】[1].
+followed by the numbers of its findings, e.g. 【不知道】[1]. Control characters in the text are
+shown as their escapes (see visible); positions still count characters of the original.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
+from drafting.cli.visible import visible
 from guards import GuardReport, Violation
 
 SEVERITY_STYLES = {"block": "bold red", "warn": "yellow"}
@@ -56,15 +58,15 @@ def marked_reply(report: GuardReport, *, styled: bool) -> Text:
     out = Text()
     position = 0
     for span in merged_spans(report.violations):
-        out.append(text[position : span.start])
-        marked = text[span.start : span.end]
+        out.append(visible(text[position : span.start]))
+        marked = visible(text[span.start : span.end])
         if styled:
             out.append(marked, style=MARK_STYLES[span.severity])
         else:
             out.append(f"{PLAIN_MARKS[0]}{marked}{PLAIN_MARKS[1]}")
         out.append(f"[{','.join(map(str, span.numbers))}]", style="dim")
         position = span.end
-    out.append(text[position:])
+    out.append(visible(text[position:]))
     return out
 
 
@@ -74,13 +76,13 @@ def finding_lines(number: int, violation: Violation) -> list[Text]:
     head.append(f"{violation.severity:<5}", style=SEVERITY_STYLES[violation.severity])
     head.append(f"  {violation.category}/{violation.rule_id}  ", style="bold")
     if violation.end > violation.start:
-        head.append(f"“{violation.match}”  chars {violation.start}–{violation.end}")
+        head.append(f"“{visible(violation.match)}”  chars {violation.start}–{violation.end}")
     else:
         head.append("(the reply as a whole)")
-    lines = [head, Text(f"    {violation.message}")]
+    lines = [head, Text(f"    {visible(violation.message)}")]
     if violation.suggestion:
-        lines.append(Text(f"    → {violation.suggestion}", style="green"))
-    lines.append(Text(f"    source: {violation.source}", style="dim"))
+        lines.append(Text(f"    → {visible(violation.suggestion)}", style="green"))
+    lines.append(Text(f"    source: {visible(violation.source)}", style="dim"))
     return lines
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from drafting.cli.draft_cmd import read_text
-from drafting.cli.draft_output import OUTPUT_FORMATS, make_drafter, show_events, single
+from drafting.cli.draft_output import OUTPUT_FORMATS, TIMEOUT_OPTION, make_drafter, show_events, single
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.models import MAX_MESSAGE_CHARS, ScenarioChoice
 from drafting.tones import get_tone, tone_names
@@ -56,6 +56,7 @@ def register(group: click.Group) -> None:
     "--policy", "policy_file", metavar="FILE", help="A company policy file (merged over the default)."
 )
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=DEFAULT_MAX_ATTEMPTS, show_default=True)
+@TIMEOUT_OPTION
 def rewrite_command(
     text: str | None,
     file: str | None,
@@ -68,13 +69,14 @@ def rewrite_command(
     stream: bool,
     policy_file: str | None,
     max_attempts: int,
+    timeout_s: float | None,
 ) -> int:
     """Rewrite the agent's reply TEXT in a tone preset, checked by the guards and the fact guard."""
     original = read_text(text, file, "the reply to rewrite")
     customer_text = read_text(customer, None, "the customer's message") if customer is not None else None
     get_tone(tone)  # an unknown tone fails before any model starts
     policy = load_policy(policy_file)
-    drafter = make_drafter(policy=policy, max_attempts=max_attempts)
+    drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s)
     if stream and output_format == "text":
         events = drafter.stream_rewrite(
             original,

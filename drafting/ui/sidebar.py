@@ -36,7 +36,7 @@ def _settings(backend: Backend) -> Settings | None:
 
 def _endpoint(settings: Settings) -> None:
     if settings.configured:
-        st.markdown(f"**端点：** `{settings.base_url}`")
+        st.markdown(f"**端点：** `{settings.shown_url}`")
         st.markdown(f"**模型：** `{settings.model or '（端点默认）'}`")
         st.caption(f"来自：{settings.source}")
     else:

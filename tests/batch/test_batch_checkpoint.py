@@ -12,7 +12,7 @@ from drafting.batch.outcome import Rewrite
 from drafting.errors import InputError
 from guards import Violation
 
-IDENTITY = RunIdentity(policy="p1", model="m1", prompt="v1")
+IDENTITY = RunIdentity(policy="p1", model="m1", prompt="v1", guards="g1")
 FINDING = Violation("tone", "tone.use_nin", "warn", 0, 1, "你", "用您", "您", "seed 001")
 
 
@@ -34,14 +34,14 @@ def test_a_finished_row_is_found_again_after_reopening(tmp_path: Path) -> None:
         assert resumed.get(IDENTITY.row_key("9", "other"), IDENTITY.shared_key("other")) is None
 
 
-@pytest.mark.parametrize("changed", [{"policy": "p2"}, {"model": "m2"}, {"prompt": "v2"}])
-def test_any_change_of_policy_model_or_prompt_makes_rows_not_done(
+@pytest.mark.parametrize("changed", [{"policy": "p2"}, {"model": "m2"}, {"prompt": "v2"}, {"guards": "g2"}])
+def test_any_change_of_policy_model_prompt_or_guard_engine_makes_rows_not_done(
     tmp_path: Path, changed: dict[str, str]
 ) -> None:
     path = tmp_path / "c.jsonl"
     with Checkpoint(path, IDENTITY, resume=False) as checkpoint:
         checkpoint.add("7", IDENTITY.row_key("7", "h"), IDENTITY.shared_key("h"), rewrite())
-    other = RunIdentity(**{"policy": "p1", "model": "m1", "prompt": "v1", **changed})
+    other = RunIdentity(**{"policy": "p1", "model": "m1", "prompt": "v1", "guards": "g1", **changed})
     with Checkpoint(path, other, resume=True) as resumed:
         assert resumed.loaded == 0
         assert resumed.get(other.row_key("7", "h"), other.shared_key("h")) is None

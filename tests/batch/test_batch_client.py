@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 from typing import Any
@@ -19,7 +20,7 @@ from drafting.errors import (
 )
 from drafting.prompting import reply_schema
 from drafting.settings import Settings
-from drafting.testing import ErrorStatus, Hang, RawBody, Scripted
+from drafting.testing import ErrorStatus, FaultServer, Hang, RawBody, Scripted
 
 REQUEST = ChatRequest((Message("system", "规则"), Message("user", "客服原文：\n不知道")), reply_schema())
 
@@ -62,6 +63,17 @@ def test_a_rejected_key_is_not_retried() -> None:
         with pytest.raises(AuthenticationFailedError, match="check HUASHU_API_KEY"):
             BatchChatClient(settings(server)).complete(REQUEST)
         assert len(server.requests) == 1
+
+
+def test_the_timeout_bounds_the_whole_call_retries_included() -> None:
+    started = time.monotonic()
+    with (
+        BatchServer(lambda body: Hang(10.0)) as server,
+        pytest.raises(EndpointUnreachableError, match=r"within 0\.6 s \(retries included\)"),
+    ):
+        BatchChatClient(settings(server, timeout_s=0.6, max_retries=3)).complete(REQUEST)
+    assert time.monotonic() - started < 2.0  # was 4 attempts of 0.6 s each
+    assert len(server.requests) == 1
 
 
 def test_a_server_that_does_not_answer_in_time_is_a_timeout() -> None:
@@ -130,3 +142,28 @@ def test_closing_the_client_ends_calls_in_flight_without_retrying() -> None:
                     call.result(timeout=10)
         assert time.monotonic() - started < 5
         assert len(server.requests) == 2  # no retry after close
+
+
+PASSWORD = "pa55-w0rd-4711"
+URL_KEY = "sk-query-SECRET-0815"
+
+
+@pytest.mark.parametrize(
+    "answer", [ErrorStatus(503, f"down, your key is {URL_KEY}"), ErrorStatus(401), RawBody("<html>")]
+)
+def test_errors_never_show_the_credentials_of_the_url(answer: Scripted) -> None:
+    with FaultServer([answer]) as server:
+        url = server.base_url.replace("http://", f"http://huashu:{PASSWORD}@") + f"?api-key={URL_KEY}"
+        client = BatchChatClient(Settings(base_url=url, model="m", api_key="sk-x", max_retries=0))
+        with pytest.raises(EndpointError) as caught:
+            client.complete(REQUEST)
+        client.close()
+    message = str(caught.value)
+    assert PASSWORD not in message and URL_KEY not in message, message
+    assert f"http://***@{server.base_url[7:]}?api-key=***" in message
+    request = server.requests[0]
+    assert request.path == f"/v1/chat/completions?api-key={URL_KEY}"  # the query is sent, as by the SDK
+    assert (
+        request.headers["Authorization"]
+        == "Basic " + base64.b64encode(f"huashu:{PASSWORD}".encode()).decode()
+    )

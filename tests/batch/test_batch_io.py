@@ -122,6 +122,16 @@ def test_jsonl_bad_lines_are_bad_rows(tmp_path: Path, capsys: pytest.CaptureFixt
     assert out[2]["huashu_error"] == "line 3 is a JSON list, not an object"
 
 
+def test_a_torn_jsonl_line_says_where_its_string_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "lib.jsonl"
+    source.write_text('{"id": "a", "text": "好的"}\n{"id": "b", "text": "这个我也不\n', encoding="utf-8")
+    huashu(capsys, "batch", "check", str(source), "-o", str(tmp_path / "out.jsonl"))
+    _, torn = read_jsonl(tmp_path / "out.jsonl")
+    assert torn["huashu_error"] == "line 2 is not valid JSON (Unterminated string starting at column 21)"
+
+
 def test_bad_rows_are_reported_each_with_a_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "lib.csv"
     source.write_text(

@@ -145,3 +145,54 @@ def test_export_needs_a_model_name_and_import_a_results_file(
     code, _, err = huashu(capsys, "batch", "import", str(tmp_path / "empty.jsonl"), "--input", str(source),
                           "-o", str(tmp_path / "o.csv"))  # fmt: skip
     assert code == 2 and "has no results" in err
+
+
+def test_a_torn_results_line_is_an_error_row_and_the_other_rows_are_imported(
+    offline: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(4))
+    huashu(capsys, "batch", "export", str(source), "-o", str(tmp_path / "req.jsonl"), "--model", "m")
+    lines = [json.dumps(r, ensure_ascii=False) for r in batch_service(read_jsonl(tmp_path / "req.jsonl"))]
+    lines[2] = lines[2][: len(lines[2]) // 2]  # the job was killed while writing line 3
+    lines.insert(4, '{"no": "custom_id"}')  # line 5: JSON, but no result
+    results = tmp_path / "res.jsonl"
+    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, report = tmp_path / "o.csv", tmp_path / "r.md"
+    code, _, err = huashu(capsys, "batch", "import", str(results), "--input", str(source), "-o", str(out),
+                          "--report", str(report))  # fmt: skip
+    assert code == 1, err
+    rows = read_csv(out)
+    assert [r["huashu_status"] for r in rows] == ["rewritten", "rewritten", "error", "rewritten"]
+    assert "its result, line 3 of res.jsonl is not valid JSON" in rows[2]["huashu_error"]
+    assert "res.jsonl: 2 lines could not be read (line 3, 5)" in err
+    assert "unreadable results: 2 (line 3, 5)" in report.read_text(encoding="utf-8")
+
+
+def test_failed_batch_requests_are_told_in_words_and_the_report_is_the_import_s(
+    offline: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(3))
+    huashu(capsys, "batch", "export", str(source), "-o", str(tmp_path / "req.jsonl"), "--model", "m")
+    ids = [r["custom_id"] for r in read_jsonl(tmp_path / "req.jsonl")]
+    limited = {"error": {"message": "Rate limit reached for m", "type": "requests", "code": "rate_limit"}}
+    results = [
+        {
+            "custom_id": ids[0],
+            "response": None,
+            "error": {"code": "server_error", "message": "internal failure"},
+        },
+        {"custom_id": ids[1], "response": {"status_code": 429, "body": limited}, "error": None},
+        {"custom_id": ids[2], "response": {"status_code": 504, "body": "upstream timed out"}, "error": None},
+    ]
+    write_lines(tmp_path / "res.jsonl", results)
+    report = tmp_path / "r.md"
+    code, _, _ = huashu(capsys, "batch", "import", str(tmp_path / "res.jsonl"), "--input", str(source),
+                        "-o", str(tmp_path / "o.csv"), "--report", str(report))  # fmt: skip
+    assert code == 1
+    errors = [r["huashu_error"] for r in read_csv(tmp_path / "o.csv")]
+    assert errors == [
+        "the batch request failed: internal failure (server_error)",
+        "the batch request failed (429): Rate limit reached for m (rate_limit)",
+        "the batch request failed (504): upstream timed out",
+    ]
+    assert report.read_text(encoding="utf-8").startswith("## huashu batch import: lib.csv\n")

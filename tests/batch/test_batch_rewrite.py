@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from batch_helpers import (
 
 from drafting.batch.testing import BatchServer, original_text, passing_rewrite
 from drafting.fake import reply_json
-from drafting.testing import ChatAnswer, ErrorStatus, Scripted
+from drafting.testing import ChatAnswer, ErrorStatus, FaultServer, Scripted
 
 PROMISE = reply_json(
     "complaint", soothe="理解您", apology="抱歉", solution="保证今天解决", commitment="马上到账"
@@ -207,3 +208,74 @@ def test_an_endpoint_that_keeps_failing_stops_the_run_and_keeps_finished_rows(
     saved = (tmp_path / "o.csv.checkpoint.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(saved) == 2  # the two rows that did finish are kept for --resume
     assert len(endpoint.requests) < 60 * 2  # it stopped long before trying every row
+
+
+def test_the_checkpoint_can_be_neither_the_input_nor_a_file_the_run_writes(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(2))
+    before = source.read_bytes()
+    out = tmp_path / "o.jsonl"
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(out), "--checkpoint", str(source)
+    )
+    assert code == 2 and "the checkpoint must not be the input file" in err, err
+    assert source.read_bytes() == before  # the input is never changed
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--checkpoint", str(out))
+    assert code == 2 and "the checkpoint must not be the output file" in err, err
+    report = tmp_path / "r.md"
+    code, _, err = huashu(
+        capsys, "batch", "rewrite", str(source), "-o", str(out), "--report", str(report),
+        "--checkpoint", str(report),
+    )  # fmt: skip
+    assert code == 2 and "the checkpoint must not be the report" in err, err
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--report", str(source))
+    assert code == 2 and "the report must not be the input file" in err, err
+    assert source.read_bytes() == before
+    assert endpoint.requests == [] and not out.exists()
+
+
+def test_a_resumed_rewrite_is_checked_again_by_the_current_guards(
+    endpoint: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "lib.csv", library_rows(2))
+    out = tmp_path / "o.csv"
+    assert huashu(capsys, "batch", "rewrite", str(source), "-o", str(out))[0] == 0
+    checkpoint = tmp_path / "o.csv.checkpoint.jsonl"
+    records = read_jsonl(checkpoint)
+    records[0]["rewrite"]["text"] += "已为您办理全额退款，保证今天到账"  # edited by hand: still "passed"
+    checkpoint.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    out.unlink()
+    calls = len(endpoint.requests)
+    code, _, err = huashu(capsys, "batch", "rewrite", str(source), "-o", str(out), "--resume")
+    assert code == 1, err
+    assert len(endpoint.requests) == calls  # both rows came from the checkpoint
+    edited, untouched = read_csv(out)
+    assert edited["huashu_status"] == "still_violates"
+    assert "保证今天到账" in edited["huashu_rewritten"]
+    assert "up.absolute_guarantee" in edited["huashu_findings_after"]
+    assert untouched["huashu_status"] == "rewritten" and untouched["huashu_findings_after"] == ""
+
+
+def test_the_report_names_the_endpoint_without_its_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password, key = "pa55-w0rd-4711", "sk-query-SECRET-0815"
+    source = write_csv(tmp_path / "lib.csv", library_rows(1))
+    with FaultServer([ChatAnswer(PROMISE)], model="batch-model") as server:
+        url = server.base_url.replace("http://", f"http://huashu:{password}@") + f"?api-key={key}"
+        monkeypatch.setenv("HUASHU_BASE_URL", url)
+        monkeypatch.setenv("HUASHU_MODEL", "batch-model")
+        monkeypatch.setenv("HUASHU_CONFIG", str(tmp_path / "no-config.toml"))
+        reports = ["--report", str(tmp_path / "r.md"), "--report", str(tmp_path / "r.html")]
+        code, out, err = huashu(
+            capsys, "batch", "rewrite", str(source), "-o", str(tmp_path / "o.csv"), *reports
+        )
+    assert code == 1, err
+    for text in (out, err, *(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.*"))):
+        assert password not in text and key not in text
+    assert f"batch-model at http://***@{server.base_url[7:]}?api-key=***" in (tmp_path / "r.md").read_text(
+        encoding="utf-8"
+    )

@@ -9,6 +9,7 @@ from draft_helpers import CASSETTES, SECRET_HEADERS
 
 import guards
 from drafting import Draft, Drafter, Ticket
+from evals.cassettes import file_leaks
 
 INJECTED = re.compile(r"全额退款|全部退款|赔偿|补偿|退款")
 
@@ -75,3 +76,4 @@ def test_no_cassette_holds_a_secret() -> None:
             headers = {k.lower() for k in interaction["request"]["headers"]}
             assert not headers & set(SECRET_HEADERS), path.name
         assert "sk-no-key-required" not in path.read_text(encoding="utf-8")
+        assert file_leaks(path) == [], path.name  # keys, user:password@, ?api-key=, secret headers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from drafting import Drafter
 from drafting.cli import draft_cmd, main, rewrite_cmd
 from drafting.fake import FakeChatClient
 from drafting.models import Usage
-from drafting.testing import ErrorStatus, FaultServer
+from drafting.testing import ErrorStatus, FaultServer, Hang, RawBody
 
 
 @pytest.fixture
@@ -94,6 +95,20 @@ def test_streamed_output(fake_model: list[str], capsys: pytest.CaptureFixture[st
     assert code == 0 and "— attempt 1: 1 blocking finding, asking again" in out and "Final reply:" in out
 
 
+@pytest.mark.parametrize("args", [[], ["--stream"], ["--format", "json"]])
+def test_terminal_escapes_in_a_model_answer_never_reach_the_terminal(
+    fake_model: list[str], capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    fake_model[0] = good_reply(soothe="非常理解您的感受\x1b]0;pwned\x07\x1b[2J\x9b\u202e")
+    code, out, _ = run(capsys, "draft", *args, "订单没到")
+    assert code in (0, 1)
+    assert not any(c in out for c in "\x1b\x07\x9b\u202e"), repr(out)
+    if args == ["--format", "json"]:
+        assert "\x1b]0;pwned" in json.loads(out)["sections"]["soothe"]  # escaped, not lost
+    else:
+        assert "（soothe）: 非常理解您的感受\\x1b]0;pwned\\x07\\x1b[2J\\x9b\\u202e\n" in out
+
+
 def test_rewrite_command(fake_model: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rewrite", "--tone", "正式", "--format", "json", "您好，已收到")
     data = json.loads(out)
@@ -150,3 +165,52 @@ def test_wrong_key(endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
         code, _, err = run(capsys, "rewrite", "好的")
     assert code == 4 and "rejected the API key (401)" in err and "HUASHU_API_KEY" in err
+
+
+def test_a_wrong_key_in_the_url_is_not_printed(
+    endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password, key = "pa55-w0rd-4711", "sk-query-SECRET-0815"
+    with FaultServer([ErrorStatus(401, message=f"Incorrect API key {key}")]) as server:
+        url = server.base_url.replace("http://", f"http://huashu:{password}@") + f"?api-key={key}"
+        endpoint_env.setenv("HUASHU_BASE_URL", url)
+        code, out, err = run(capsys, "rewrite", "好的")
+    assert code == 4 and "rejected the API key (401)" in err
+    assert password not in out + err and key not in out + err
+    assert "http://***@127.0.0.1" in err and "api-key=***" in err
+
+
+def test_draft_stream_against_an_endpoint_that_ignores_stream(
+    endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": good_reply()}, "finish_reason": "stop"}
+        ],
+    }
+    with FaultServer([RawBody(json.dumps(whole, ensure_ascii=False))]) as server:
+        endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
+        code, out, err = run(capsys, "draft", "--stream", "订单没到")
+    assert code == 0, err
+    assert "no JSON object" not in out + err and "✓ passed after 1 attempt" in out
+
+
+def test_timeout_bounds_each_model_call_and_help_says_so(
+    endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint_env.setenv("HUASHU_MAX_RETRIES", "3")
+    started = time.monotonic()
+    with FaultServer([Hang(10.0)]) as server:
+        endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
+        code, _, err = run(capsys, "draft", "--timeout", "0.5", "订单没到")
+    assert code == 4 and "did not answer within 0.5 s (retries included)" in err
+    assert time.monotonic() - started < 2.0 and len(server.chat_requests) == 1
+    for command in ("draft", "rewrite"):
+        _, out, _ = run(capsys, command, "--help")
+        assert "retries and waits included" in " ".join(out.split())
+    _, out, _ = run(capsys, "batch", "rewrite", "--help")
+    assert "--timeout SECONDS" in out

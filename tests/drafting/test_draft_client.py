@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -76,15 +77,24 @@ def test_rate_limiting_that_never_ends() -> None:
         client_for(server, max_retries=1).complete(REQUEST)
 
 
-def test_a_timeout_is_retried_then_reported() -> None:
-    with FaultServer([Hang(2.0)]) as server, pytest.raises(EndpointUnreachableError, match=r"within 0\.3 s"):
-        client_for(server, timeout_s=0.3, max_retries=1).complete(REQUEST)
-    assert len(server.chat_requests) == 2
+def test_a_hanging_endpoint_fails_within_the_timeout_retries_included() -> None:
+    started = time.monotonic()
+    with (
+        FaultServer([Hang(10.0)]) as server,
+        pytest.raises(EndpointUnreachableError, match=r"within 0\.6 s \(retries included\)"),
+    ):
+        client_for(server, timeout_s=0.6, max_retries=3).complete(REQUEST)
+    assert time.monotonic() - started < 2.0  # was 4 attempts of 0.6 s each, plus the waits between
+    assert len(server.chat_requests) == 1  # the first attempt had the whole budget; none is left
 
 
-def test_a_timeout_then_an_answer() -> None:
-    with FaultServer([Hang(2.0), ChatAnswer("late but fine")]) as server:
-        assert client_for(server, timeout_s=0.3).complete(REQUEST).content == "late but fine"
+def test_no_retry_starts_whose_wait_would_pass_the_timeout() -> None:
+    script = [ErrorStatus(503, headers={"Retry-After": "0.5"})]
+    started = time.monotonic()
+    with FaultServer(script) as server, pytest.raises(ServerFailedError, match="kept failing"):
+        client_for(server, timeout_s=1.2, max_retries=10, retry_max_wait_s=5.0).complete(REQUEST)
+    assert time.monotonic() - started < 2.5  # was 11 attempts and 5 s of waiting
+    assert 2 <= len(server.chat_requests) <= 3
 
 
 @pytest.mark.parametrize(
@@ -204,3 +214,51 @@ def test_the_loop_streams_over_http() -> None:
     final = events[-1]
     assert isinstance(final, DraftFinished) and final.draft.passed and streamed == final.draft.text
     assert server.chat_requests[0].body["stream"] is True
+
+
+PASSWORD = "pa55-w0rd-4711"
+URL_KEY = "sk-query-SECRET-0815"
+
+
+def _with_credentials(base_url: str) -> str:
+    """The server's URL with a user:password@ and an Azure-style key in the query."""
+    return base_url.replace("http://", f"http://huashu:{PASSWORD}@") + f"?api-key={URL_KEY}&api-version=2024"
+
+
+@pytest.mark.parametrize(
+    "script", [[ErrorStatus(503, f"down, your key is {URL_KEY}")], [ErrorStatus(401)], [RawBody("<html>")]]
+)
+def test_endpoint_errors_never_show_the_credentials_of_the_url(script: list[ErrorStatus | RawBody]) -> None:
+    with FaultServer(script) as server:
+        client = client_for(server, base_url=_with_credentials(server.base_url), max_retries=0)
+        with pytest.raises(EndpointError) as caught:
+            client.complete(REQUEST)
+    message = str(caught.value)
+    assert PASSWORD not in message and URL_KEY not in message, message
+    assert f"http://***@{server.base_url[7:]}?api-key=***&api-version=2024" in message
+
+
+def test_the_query_of_the_base_url_is_sent_with_every_request() -> None:
+    with FaultServer([ChatAnswer("hello")]) as server:
+        client_for(server, base_url=_with_credentials(server.base_url)).complete(REQUEST)
+    path = server.requests[0].path  # (not a chat_request: the path goes on after /completions)
+    assert path == f"/v1/chat/completions?api-key={URL_KEY}&api-version=2024"
+
+
+def test_an_endpoint_that_ignores_stream_still_gives_its_whole_answer() -> None:
+    whole = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "您好"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
+    }
+    with FaultServer([RawBody(json.dumps(whole))]) as server:
+        items = list(client_for(server).stream(REQUEST))
+    assert server.chat_requests[0].body["stream"] is True
+    assert items[0] == ContentDelta("您好")
+    assert isinstance(items[-1], Completion) and items[-1].content == "您好"
+    assert items[-1].usage.total_tokens == 10 and items[-1].finish_reason == "stop"

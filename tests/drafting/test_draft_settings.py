@@ -10,7 +10,7 @@ import pytest
 import drafting.local_model
 from drafting.api import build_client, resolve_settings
 from drafting.errors import ConfigError
-from drafting.settings import OPENAI_BASE_URL, load_settings
+from drafting.settings import OPENAI_BASE_URL, Settings, load_settings, redact_url
 
 EMPTY: dict[str, str] = {}
 
@@ -94,3 +94,29 @@ def test_without_an_endpoint_the_local_model_is_started(
         "json_object_schema",
     )
     assert settings.source == "embedded local model"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:pw@host:8080/v1", "http://***@host:8080/v1"),
+        ("https://only-a-token@host/v1", "https://***@host/v1"),
+        ("http://h/v1?api-key=a&api-version=2024-06-01", "http://h/v1?api-key=***&api-version=2024-06-01"),
+        (
+            "http://h/v1?key=a&access_token=b&sig=c&x-api-key=d&client_secret=e",
+            "http://h/v1?key=***&access_token=***&sig=***&x-api-key=***&client_secret=***",
+        ),
+        ("http://u:p@h:notaport/v1", "http://***@h:notaport/v1"),
+        ("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1"),
+    ],
+)
+def test_credentials_in_an_endpoint_url_are_masked_wherever_it_is_shown(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_every_configured_secret_is_masked_in_a_message() -> None:
+    settings = Settings(base_url="http://bob:pa55-w0rd@h/v1?token=tok-123456", api_key="sk-abcdefgh")
+    assert set(settings.secrets) == {"pa55-w0rd", "tok-123456", "sk-abcdefgh"}
+    message = "401 for sk-abcdefgh at http://bob:pa55-w0rd@h/v1?token=tok-123456; user bob"
+    assert settings.redact(message) == "401 for *** at http://bob:***@h/v1?token=***; user bob"
+    assert settings.shown_url == "http://***@h/v1?token=***"

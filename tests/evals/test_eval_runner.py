@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from drafting.engine import RETRY_TEMPERATURE
 from drafting.prompting import Prompts
 from drafting.settings import Settings
 from drafting.testing import ChatAnswer, ErrorStatus, FaultServer
-from evals.cassettes import load_manifest
+from evals.cassettes import load_manifest, secret_leaks
 from evals.runner import EVAL_TEMPERATURE, record_runner, replay_runner
 
 SECRET = "sk-test-SECRET-4711"
@@ -65,6 +66,57 @@ def test_cassettes_hold_no_key_or_authorization(tmp_path: Path) -> None:
     text = (tmp_path / FOLDER / "rec-01.yaml").read_text(encoding="utf-8")
     assert SECRET not in text
     assert "authorization" not in text.lower()
+
+
+PASSWORD = "pa55-w0rd-4711"
+URL_KEY = "sk-query-SECRET-0815"
+
+
+def test_no_credential_of_the_endpoint_reaches_a_cassette_or_the_manifest(tmp_path: Path) -> None:
+    echoed = {"X-Echo-Key": f"key={SECRET}", "X-Debug": f"url-key {URL_KEY}", "X-Pass": PASSWORD}
+    script = [ChatAnswer(reply()), ErrorStatus(400, f"bad request from {URL_KEY}", headers=echoed)]
+    with FaultServer(script, model=MODEL) as server:
+        url = server.base_url.replace("http://", f"http://huashu:{PASSWORD}@")
+        live = replace(_live(server), base_url=f"{url}?api-key={URL_KEY}&api-version=2024")
+        run = record_runner(tmp_path, live, max_attempts=3).run([case_of(id="rec-01"), case_of(id="rec-02")])
+    assert [r.status for r in run.results] == ["ok", "error"]  # a 400 is the case's recorded outcome
+    folder = tmp_path / FOLDER
+    assert secret_leaks(folder, [SECRET, PASSWORD, URL_KEY]) == []
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert SECRET not in text and PASSWORD not in text and URL_KEY not in text, path.name
+    manifest = load_manifest(folder)
+    assert manifest is not None
+    assert manifest.base_url == f"http://***@{server.base_url[7:]}?api-key=***&api-version=2024"
+    replayed = replay_runner(tmp_path, MODEL).run([case_of(id="rec-01"), case_of(id="rec-02")])
+    assert [r.status for r in replayed.results] == ["ok", "error"]  # the masked URL still replays
+
+
+def test_the_secret_scan_finds_each_form_of_leak(tmp_path: Path) -> None:
+    _record(tmp_path, [ChatAnswer(reply())], "rec-01")
+    folder = tmp_path / FOLDER
+    assert secret_leaks(folder, [SECRET]) == []
+    tape = folder / "rec-01.yaml"
+    clean = tape.read_text(encoding="utf-8")
+    leaked = {
+        "the URI has credentials": clean.replace("uri: http://", "uri: http://huashu:pw@"),
+        "the URI has credentials ": clean.replace("/chat/completions", "/chat/completions?sig=abc"),
+        "holds a configured secret": clean.replace("OpenAI/Python", f"OpenAI/{SECRET}"),
+        "holds a key": clean.replace("OpenAI/Python", "Bearer abc"),
+        "response header x-api-key": clean.replace(
+            "    headers:\n", "    headers:\n      x-api-key: [k]\n", 2
+        ),
+    }
+    for finding, text in leaked.items():
+        tape.write_text(text, encoding="utf-8")
+        leaks = secret_leaks(folder, [SECRET])
+        assert any(finding.strip() in leak for leak in leaks), (finding, leaks)
+    tape.write_text(clean, encoding="utf-8")
+    manifest = folder / "manifest.json"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("http://", "http://u:p@"), encoding="utf-8"
+    )
+    assert secret_leaks(folder) == ["manifest.json: base_url has credentials"]
 
 
 def test_recording_resumes_and_force_rerecords(tmp_path: Path) -> None:
