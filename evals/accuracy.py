@@ -21,6 +21,9 @@ JUDGED_CATEGORIES: tuple[str, ...] = (
     "privacy",
     "missing_structure",
 )
+SCENARIOS: tuple[str, ...] = ("consult", "complaint", "after_sales", "urgent", "care", "shipping", "price")
+CHANNELS: tuple[str, ...] = ("online", "phone", "email")
+TURNS: tuple[str, ...] = ("first", "follow_up")
 TEST_SHARE_PERCENT = 35
 
 
@@ -33,6 +36,11 @@ def split_of(item_id: str) -> Split:
     """The frozen split of an item: about 35% test, decided by a hash of its id alone."""
     bucket = int(hashlib.sha256(f"huashu-split:{item_id}".encode()).hexdigest()[:8], 16) % 100
     return "test" if bucket < TEST_SHARE_PERCENT else "dev"
+
+
+def natural_key(item_id: str) -> tuple[tuple[int, str], ...]:
+    """Sort key for ids such as jddc:train:12 / w:003: numeric parts compare as numbers."""
+    return tuple((0, f"{int(p):020d}") if p.isdigit() else (1, p) for p in item_id.split(":"))
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:

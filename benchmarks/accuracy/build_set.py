@@ -39,7 +39,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from evals.accuracy import read_jsonl, split_of, text_sha256, write_jsonl  # noqa: E402
+from evals.accuracy import natural_key, read_jsonl, split_of, text_sha256, write_jsonl  # noqa: E402
 
 DEFAULT_JDDC = Path("/work/.mirror/zhangbo2008+JDDC_for_train_gpt_data/repo")
 DEFAULT_STC3 = Path("/work/.mirror/SeanCherngTW+NTCIR-STC3-NDDQsubtask/repo/.git")
@@ -224,11 +224,6 @@ def select(candidates: list[Item], count: int, rng: random.Random) -> list[Item]
         if item.id not in taken and not near_duplicate(bigrams(item.text), grams):
             take(item, "random")
     return sorted(chosen, key=lambda i: natural_key(i.id))
-
-
-def natural_key(item_id: str) -> tuple[Any, ...]:
-    """Sort ids with their numbers compared as numbers."""
-    return tuple(int(p) if p.isdigit() else p for p in item_id.split(":"))
 
 
 def all_items(args: argparse.Namespace) -> dict[str, list[Item]]:
