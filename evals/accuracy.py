@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -185,5 +185,100 @@ def format_table(scores: Scores, title: str) -> str:
         )
     share = scores.clean_kept_share
     kept = "–" if share is None else f"{share:.1%}"
-    lines.append(f"items {scores.items}; clean items left clean: {scores.clean_kept}/{scores.clean_gold} ({kept})")
+    lines.append(
+        f"items {scores.items}; clean items left clean: {scores.clean_kept}/{scores.clean_gold} ({kept})"
+    )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A labelled item with its text and context, ready to check."""
+
+    id: str
+    source: str
+    text: str
+    customer: str
+    history: tuple[tuple[str, str], ...]
+    scenario: str
+    channel: str
+    turn: str
+    gold: tuple[str, ...]
+    split: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the guards said about one case: the judged categories and the rule ids behind them."""
+
+    categories: frozenset[str]
+    rules: tuple[str, ...]
+
+
+def source_of(item_id: str) -> str:
+    """The set an id belongs to: jddc, stc3 or written."""
+    prefix = item_id.split(":", 1)[0]
+    return "written" if prefix == "w" else prefix
+
+
+def load_cases(
+    labels: Iterable[Mapping[str, Any]],
+    real: Iterable[Mapping[str, Any]],
+    written: Iterable[Mapping[str, Any]],
+) -> tuple[list[Case], list[str]]:
+    """Join labels with their texts; a label whose text is missing or changed is reported, not used."""
+    texts = {row["id"]: row for row in (*real, *written)}
+    cases, problems = [], []
+    for label in labels:
+        item = texts.get(label["id"])
+        if item is None:
+            problems.append(f"{label['id']}: no text (rebuild the real items with build_set.py)")
+            continue
+        if text_sha256(item["text"]) != label["sha256"]:
+            problems.append(f"{label['id']}: the text no longer matches the label's sha256")
+            continue
+        history = tuple((str(t["speaker"]), str(t["text"])) for t in item.get("history") or ())
+        cases.append(
+            Case(
+                id=label["id"],
+                source=source_of(label["id"]),
+                text=item["text"],
+                customer=item.get("customer") or "",
+                history=history,
+                scenario=label["scenario"],
+                channel=label["channel"],
+                turn=label["turn"],
+                gold=tuple(label["categories"]),
+                split=label["split"],
+            )
+        )
+    return cases, problems
+
+
+def select_cases(cases: Iterable[Case], split: str, source: str) -> list[Case]:
+    """The cases of a split (dev, test, all) and source (real, written, jddc, stc3, all)."""
+
+    def wanted(case: Case) -> bool:
+        if split != "all" and case.split != split:
+            return False
+        if source == "real":
+            return case.source != "written"
+        return source in ("all", case.source)
+
+    return [c for c in cases if wanted(c)]
+
+
+def evaluate(
+    cases: Sequence[Case], predict: Callable[[Case], Prediction]
+) -> tuple[dict[str, Scores], list[tuple[Case, Prediction]]]:
+    """Scores per source, for real text ('real') and overall ('all'); every case predicted wrong."""
+    by_source: dict[str, Scores] = {"all": Scores()}
+    errors = []
+    for case in cases:
+        prediction = predict(case)
+        keys = (case.source, "all") if case.source == "written" else (case.source, "real", "all")
+        for key in keys:
+            by_source.setdefault(key, Scores()).add(case.gold, prediction.categories)
+        if set(case.gold) != prediction.categories:
+            errors.append((case, prediction))
+    return by_source, errors

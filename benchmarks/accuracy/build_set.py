@@ -15,10 +15,10 @@ it, best effort), "history" (earlier turns [{"speaker", "text"}]), "channel": "o
 "selected_by": "random" | "cue", "sha256", "split"}.
 
 JDDC: `data/train.enc` line N is the conversation before the agent reply `data/train.dec` line N,
-its turns joined by ASCII commas, speakers unmarked; the reply's trailing comma is dropped. The pieces are attributed by a simple
-heuristic (agent if the piece has agent wording: 亲/您/妹子/小妹/为您/帮您/抱歉/稍等/#E-s…,
-otherwise customer); `customer` is the run of customer pieces at the end of the line. Id:
-jddc:train:N (N counts lines from 1).
+its turns joined by ASCII commas, speakers unmarked; the reply's trailing comma is dropped.
+The pieces are attributed by a simple heuristic (agent if the piece has agent wording:
+亲/您/妹子/小妹/为您/帮您/抱歉/稍等/#E-s…, otherwise customer); `customer` is the run of
+customer pieces at the end of the line. Id: jddc:train:N (N counts lines from 1).
 STC3: `data/test_data_cn.json`, every non-empty helpdesk turn; a turn's utterances are joined
 with a space. `customer` is the latest customer turn, `history` the turns before it.
 Id: stc3:test:<dialogue id>:<turn index from 0>.
@@ -238,7 +238,9 @@ def cmd_select(args: argparse.Namespace) -> int:
         return 2
     rng = random.Random(args.seed)
     candidates = all_items(args)
-    chosen = select(candidates["jddc"], args.jddc_count, rng) + select(candidates["stc3"], args.stc3_count, rng)
+    chosen = select(candidates["jddc"], args.jddc_count, rng) + select(
+        candidates["stc3"], args.stc3_count, rng
+    )
     write_jsonl(args.manifest, (i.manifest_row() for i in chosen))
     write_jsonl(args.out, (i.row() for i in chosen))
     report(chosen, args)
@@ -257,7 +259,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             problems.append(f"{row['id']}: not found in {row['corpus']} ({row['file']})")
             continue
         if text_sha256(item.text) != row["sha256"]:
-            problems.append(f"{row['id']}: text changed (sha256 {text_sha256(item.text)[:12]}…, manifest {row['sha256'][:12]}…)")
+            problems.append(
+                f"{row['id']}: text changed "
+                f"(sha256 {text_sha256(item.text)[:12]}…, manifest {row['sha256'][:12]}…)"
+            )
             continue
         item.selected_by = row.get("selected_by", "random")
         rebuilt.append(item)
@@ -287,7 +292,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("command", choices=["select", "rebuild"], nargs="?", default="rebuild")
     parser.add_argument("--jddc", type=Path, default=DEFAULT_JDDC, help="JDDC git dir (default: %(default)s)")
     parser.add_argument("--stc3", type=Path, default=DEFAULT_STC3, help="STC3 git dir (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="full items JSONL (default: %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="full items JSONL (default: %(default)s)"
+    )
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="default: %(default)s")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--jddc-count", type=int, default=450)

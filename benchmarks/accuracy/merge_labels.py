@@ -75,7 +75,9 @@ def input_files(paths: list[Path], labels_dir: Path) -> list[Path]:
     return [p for pattern in ORDER for p in sorted(labels_dir.glob(pattern))]
 
 
-def merge(files: list[Path], items: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], int, list[str]]:
+def merge(
+    files: list[Path], items: dict[str, dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], int, list[str]]:
     """The merged label per id, how many rows overrode an earlier one, and the problems."""
     merged: dict[str, dict[str, Any]] = {}
     overrides = 0
