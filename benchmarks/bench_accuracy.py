@@ -23,10 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-import guards  # noqa: E402
-from evals.accuracy import (  # noqa: E402
+import guards
+from evals.accuracy import (
     JUDGED_CATEGORIES,
     Case,
     Prediction,
@@ -38,7 +36,7 @@ from evals.accuracy import (  # noqa: E402
     select_cases,
 )
 
-JUDGMENT = REPO / "evals" / "judgment"
+JUDGMENT = Path(__file__).resolve().parents[1] / "evals" / "judgment"
 SET_ORDER = ("jddc", "stc3", "real", "written", "all")
 TARGET_MICRO, TARGET_CATEGORY, TARGET_CLEAN_KEPT = 0.90, 0.85, 0.97
 
@@ -79,6 +77,19 @@ def sets_table(scores: dict[str, Scores]) -> str:
             f"{name:<8} {s.items:>5} {_ratio(micro.precision):>8} {_ratio(micro.recall):>8} "
             f"{_ratio(micro.f1):>5}  {kept}"
         )
+    return "\n".join(lines)
+
+
+def groups_table(cases: list[Case], errors: list[tuple[Case, Prediction]]) -> str:
+    """Written items per class of issue 15: how many the guards got exactly right, missed or over-flagged."""
+    wrong = {case.id: prediction for case, prediction in errors}
+    lines = [f"{'written class':<16} {'items':>5} {'exact':>6} {'missed':>7} {'over-flagged':>13}"]
+    for group in sorted({c.group for c in cases if c.source == "written"}):
+        mine = [c for c in cases if c.source == "written" and c.group == group]
+        missed = sum(bool(set(c.gold) - wrong[c.id].categories) for c in mine if c.id in wrong)
+        over = sum(bool(wrong[c.id].categories - set(c.gold)) for c in mine if c.id in wrong)
+        exact = sum(c.id not in wrong for c in mine)
+        lines.append(f"{group:<16} {len(mine):>5} {exact:>6} {missed:>7} {over:>13}")
     return "\n".join(lines)
 
 
@@ -166,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"split {args.split}, source {args.source}, {told}, {counted} findings\n")
     print(sets_table(scores) + "\n")
     print(format_table(scores["all"], "per category (all selected items)"))
+    if any(c.source == "written" for c in selected):
+        print("\n" + groups_table(selected, errors))
     missed = missed_targets(scores)
     print("\ntargets: " + ("all met" if not missed else "missed: " + "; ".join(missed)))
     if args.json:

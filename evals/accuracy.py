@@ -205,6 +205,7 @@ class Case:
     turn: str
     gold: tuple[str, ...]
     split: str
+    group: str = ""  # a written item's class of issue 15, a real item's corpus
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ def load_cases(
                 turn=label["turn"],
                 gold=tuple(label["categories"]),
                 split=label["split"],
+                group=str(item.get("class") or item.get("corpus") or ""),
             )
         )
     return cases, problems

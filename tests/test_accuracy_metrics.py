@@ -171,6 +171,7 @@ def test_benchmark_runs_the_guards_on_a_tiny_written_set(
             "customer": "能退吗",
             "history": [],
             "channel": "online",
+            "class": "wording",
         },
         {
             "id": "w:2",
@@ -193,6 +194,7 @@ def test_benchmark_runs_the_guards_on_a_tiny_written_set(
     assert _bench().main(args) == 0
     out = capsys.readouterr().out
     assert "forbidden_phrase" in out
+    assert any(line.split()[:3] == ["wording", "1", "1"] for line in out.splitlines())  # class, items, exact
     scores = json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))
     assert scores["written"]["items"] == 2
     assert scores["written"]["categories"]["forbidden_phrase"]["tp"] == 1
