@@ -8,7 +8,8 @@ its id, corpus, file, line or dialogue and turn, the sha256 of its text and its 
     python3 benchmarks/accuracy/build_set.py rebuild   # re-extract the manifest's items, verify sha256
 
 `rebuild` is what everyone runs after the first selection: it writes the full items
-(default /work/corpus/real_items.jsonl) and names every item whose text no longer matches.
+(default /work/corpus/real_items.jsonl) and names every item whose text no longer matches the
+sha256 of the manifest or of evals/judgment/labels.jsonl (when it exists).
 
 Item: {"id", "corpus", "text" (the agent turn), "customer" (the customer's latest message before
 it, best effort), "history" (earlier turns [{"speaker", "text"}]), "channel": "online",
@@ -248,15 +249,24 @@ def cmd_select(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    """Re-extract the manifest's items from the mirrors; say which no longer match their sha256."""
+    """Re-extract the manifest's and labels' real items; say which no longer match their sha256."""
     manifest = list(read_jsonl(args.manifest))
+    listed = {row["id"] for row in manifest}
+    if args.labels.exists():  # a labelled real item the manifest lacks is rebuilt and checked too
+        manifest += [
+            {"file": "?", "corpus": row["id"].split(":", 1)[0], **row}
+            for row in read_jsonl(args.labels)
+            if not row["id"].startswith("w:") and row["id"] not in listed
+        ]
+        labelled = {row["id"]: row["sha256"] for row in read_jsonl(args.labels)}
+        manifest = [{**row, "label_sha256": labelled.get(row["id"], row["sha256"])} for row in manifest]
     candidates = {i.id: i for items in all_items(args).values() for i in items}
     rebuilt: list[Item] = []
     problems: list[str] = []
     for row in manifest:
         item = candidates.get(row["id"])
         if item is None:
-            problems.append(f"{row['id']}: not found in {row['corpus']} ({row['file']})")
+            problems.append(f"{row['id']}: not found in the {row['corpus']} mirror ({row['file']})")
             continue
         if text_sha256(item.text) != row["sha256"]:
             problems.append(
@@ -264,12 +274,17 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                 f"(sha256 {text_sha256(item.text)[:12]}…, manifest {row['sha256'][:12]}…)"
             )
             continue
+        if row.get("label_sha256", row["sha256"]) != row["sha256"]:
+            problems.append(f"{row['id']}: the label's sha256 differs from the manifest's")
+            continue
         item.selected_by = row.get("selected_by", "random")
         rebuilt.append(item)
     write_jsonl(args.out, (i.row() for i in rebuilt))
     report(rebuilt, args)
     if problems:
-        print(f"build_set: {len(problems)} of {len(manifest)} items no longer match the mirrors (left out):")
+        print(
+            f"build_set: {len(problems)} of {len(manifest)} items are missing or no longer match (left out):"
+        )
         for line in problems:
             print(f"  {line}")
         return 1
@@ -296,6 +311,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--out", type=Path, default=DEFAULT_OUT, help="full items JSONL (default: %(default)s)"
     )
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="default: %(default)s")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=REPO / "evals" / "judgment" / "labels.jsonl",
+        help="default: %(default)s",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--jddc-count", type=int, default=450)
     parser.add_argument("--stc3-count", type=int, default=250)
