@@ -1,6 +1,6 @@
 """huashu guards: pure checks of reply text against a service-standard policy."""
 
-from guards.context import CheckContext, DraftInputs, Guard
+from guards.context import CheckContext, DraftInputs, Guard, Turn, TurnPosition
 from guards.engine import CompiledPolicy, check, compile_policy, default_compiled
 from guards.loader import PolicyError, default_policy, load_policy, policy_fingerprint
 from guards.patterns import PatternTimeout
@@ -25,6 +25,8 @@ __all__ = [
     "PolicyError",
     "Scenario",
     "Severity",
+    "Turn",
+    "TurnPosition",
     "Violation",
     "check",
     "compile_policy",

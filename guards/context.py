@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from guards.policy import Channel, FindingCategory, Scenario
-from guards.text import Document
+from guards.text import Document, fold, strip_invisible
 from guards.timeexpr import TimeExpression, find_time_expressions
 from guards.violation import Violation
+
+Speaker = Literal["customer", "agent"]
+TurnPosition = Literal["first", "follow_up"]
+
+
+class Turn(NamedTuple):
+    """One earlier turn of the conversation: who said it and what."""
+
+    speaker: Speaker
+    text: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,19 @@ class CheckContext:
     channel: Channel
     may_match: frozenset[int] | None = None
     draft: DraftInputs | None = None
+    history: tuple[Turn, ...] = field(default=())
+    turn: TurnPosition | None = None
+
+    @cached_property
+    def customer_words(self) -> str:
+        """Everything the customer said: the message under reply and earlier turns (normalised)."""
+        earlier = [fold(strip_invisible(t.text)) for t in self.history if t.speaker == "customer"]
+        return "\n".join([*earlier, self.doc.customer or ""])
+
+    @cached_property
+    def agent_turns(self) -> tuple[str, ...]:
+        """The agent's earlier turns, normalised."""
+        return tuple(fold(strip_invisible(t.text)) for t in self.history if t.speaker == "agent")
 
     @cached_property
     def deadlines(self) -> list[TimeExpression]:
@@ -55,4 +78,4 @@ class Guard(Protocol):
         ...
 
 
-__all__ = ["CheckContext", "DraftInputs", "FindingCategory", "Guard"]
+__all__ = ["CheckContext", "DraftInputs", "FindingCategory", "Guard", "Turn", "TurnPosition"]

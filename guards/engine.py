@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from guards.context import CheckContext, DraftInputs, Guard
+from guards.context import CheckContext, DraftInputs, Guard, Turn, TurnPosition
 from guards.loader import default_policy
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule
@@ -96,19 +97,27 @@ def check(
     scenario: Scenario | None = None,
     channel: Channel = "online",
     customer: str | None = None,
+    history: Sequence[Turn] = (),
+    turn: TurnPosition | None = None,
     policy: CompiledPolicy | None = None,
     draft: DraftInputs | None = None,
 ) -> GuardReport:
     """Check a reply; violations are sorted by position in `text`.
 
-    `policy`: a `compile_policy(...)` result (default: the built-in policy). `draft`: set for
-    model-written text, which also gets the model-draft checks (and, with `draft.original`,
-    the rewrite checks).
+    `customer`: the customer's message this replies to; `history`: the earlier turns of the
+    conversation, oldest first; `turn`: "first" when this is the first substantive reply (it owes
+    the required structure), "follow_up" when not, None to tell from the history. `policy`: a
+    `compile_policy(...)` result (default: the built-in policy). `draft`: set for model-written
+    text, which also gets the model-draft checks (and, with `draft.original`, the rewrite checks).
     """
     _validate_arguments(text, scenario, channel, customer, policy)
+    history = _turns(history)
+    if turn is not None and turn not in ("first", "follow_up"):
+        raise ValueError(f"turn must be 'first', 'follow_up' or None, not {turn!r}")
     compiled = policy or default_compiled()
     doc = Document.of(text, customer)
-    ctx = CheckContext(doc, scenario, channel, compiled.prefilter.candidates(doc.norm), draft)
+    may_match = compiled.prefilter.candidates(doc.norm)
+    ctx = CheckContext(doc, scenario, channel, may_match, draft, history, turn)
     violations: list[Violation] = []
     for guard in _guards_for(compiled, draft):
         violations.extend(guard.check(ctx))
@@ -117,6 +126,21 @@ def check(
         violations = [v for v in violations if v.rule_id not in compiled.disabled]
     violations.sort(key=_position)
     return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)
+
+
+def _turns(history: Sequence[object]) -> tuple[Turn, ...]:
+    """The history as Turns; (speaker, text) pairs and {"speaker", "text"} dicts are accepted."""
+    turns = []
+    for number, item in enumerate(history, 1):
+        pair: tuple[object, object] | None = None
+        if isinstance(item, dict):
+            pair = (item.get("speaker"), item.get("text"))
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            pair = (item[0], item[1])
+        if pair is None or pair[0] not in ("customer", "agent") or not isinstance(pair[1], str):
+            raise ValueError(f"history turn {number}: give a speaker ('customer' or 'agent') and a text")
+        turns.append(Turn("customer" if pair[0] == "customer" else "agent", pair[1]))
+    return tuple(turns)
 
 
 def _guards_for(compiled: CompiledPolicy, draft: DraftInputs | None) -> tuple[Guard, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,6 +63,12 @@ def _alternation(owner: str, patterns: list[str]) -> PolicyPattern:
     return PolicyPattern.of(owner, patterns) or PolicyPattern.one(owner, "(?!)")
 
 
+# An earlier agent turn with fewer Chinese characters than this, once greetings are taken out,
+# did not take up the customer's problem.
+_SUBSTANTIVE_CHARACTERS = 4
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 class MissingStructureGuard:
     """Flags a required element the reply lacks, for the scenarios that require structure."""
 
@@ -81,6 +88,9 @@ class MissingStructureGuard:
             for s in section.scenarios
         }
         self._vague = _alternation("missing_structure.vague_deadlines", section.vague_deadlines)
+        self._greetings = _alternation("missing_structure.greetings", section.greetings)
+        self._record_known = _alternation("missing_structure.record_known", section.record_known)
+        self._information = _alternation("missing_structure.information_words", section.information_words)
         # Elements judged by more than their cue words; the others need one unquoted cue.
         special: dict[StructureElementName, _ElementCheck] = {
             "details_request": self._check_details,
@@ -95,7 +105,7 @@ class MissingStructureGuard:
     def check(self, ctx: CheckContext) -> list[Violation]:
         """One finding per required element that is missing."""
         checks = self._checks.get(ctx.scenario) if ctx.scenario else None
-        if checks is None:
+        if checks is None or not self._owes_structure(ctx):
             return []
         structure = self._structures[ctx.scenario]  # type: ignore[index]
         found: list[Violation] = []
@@ -105,6 +115,19 @@ class MissingStructureGuard:
                 found.append(finding)
         return found
 
+    def _owes_structure(self, ctx: CheckContext) -> bool:
+        """The first substantive reply owes the structure; a follow-up is judged only for what it says."""
+        if ctx.turn is not None:
+            return ctx.turn == "first"
+        return not any(self._substantive(turn) for turn in ctx.agent_turns)
+
+    def _substantive(self, agent_turn: str) -> bool:
+        """True when an earlier agent turn is more than a greeting or a request to wait."""
+        rest = agent_turn
+        for match in self._greetings.finditer(agent_turn):
+            rest = rest.replace(match.group(), "")
+        return len(_CJK.findall(rest)) >= _SUBSTANTIVE_CHARACTERS
+
     def _check_cues(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
         """Soothe, apology: present when one of the cue words is the agent's own."""
         if _first_unquoted(ctx.doc, element.cues) is not None:
@@ -112,14 +135,23 @@ class MissingStructureGuard:
         return self._emit(ctx.doc, element, None, [])
 
     def _check_details(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
-        """Asked for: one sentence requests a detail the customer has not given (none needed if all are)."""
-        customer = ctx.doc.customer
-        missing = [d for d in structure.details if customer is None or not d.given.search(customer)]
+        """Asked for: a polite request for information still missing (none needed if all is given
+        or the agent already has the record)."""
+        if self._has_record(ctx):
+            return None
+        missing = [d for d in structure.details if not d.given.search(ctx.customer_words)]
         if structure.details and not missing:
             return None
-        if _asks_for(ctx.doc, element, missing):
+        given = [d for d in structure.details if d not in missing]
+        if _asks_for(ctx.doc, element, missing, given, self._information):
             return None
         return self._emit(ctx.doc, element, None, [d.item.name for d in missing])
+
+    def _has_record(self, ctx: CheckContext) -> bool:
+        """True when the agent says, now or earlier, that it already has the order or record."""
+        if _first_unquoted(ctx.doc, self._record_known) is not None:
+            return True
+        return any(self._record_known.search(turn) for turn in ctx.agent_turns)
 
     def _check_solution(
         self, ctx: CheckContext, structure: _Structure, element: _Element
@@ -137,14 +169,20 @@ class MissingStructureGuard:
         return element.finding.at(doc, start, end, f"{element.spec.message}（尚缺：{'、'.join(details)}）")
 
 
-def _asks_for(doc: Document, element: _Element, missing: list[_Detail]) -> bool:
-    """True when a request cue of the agent's and a `missing` detail stand in one sentence."""
+def _asks_for(
+    doc: Document, element: _Element, missing: list[_Detail], given: list[_Detail], information: PolicyPattern
+) -> bool:
+    """True when a request cue of the agent's stands in one sentence with a `missing` detail, or
+    with a word for information (序列号, 时间, 照片 …) when the sentence asks for nothing already given."""
     text = doc.norm
     for cue in element.cues.finditer(text):
         if cue.end() == cue.start() or doc.is_quoted(*cue.span()):
             continue
-        sentence = doc.sentence_bounds(cue.start(), cue.end())
-        if not missing or any(d.request.search(text, sentence.start, sentence.end) for d in missing):
+        start, end = doc.sentence_bounds(cue.start(), cue.end())
+        if not missing or any(d.request.search(text, start, end) for d in missing):
+            return True
+        asks_again = any(d.request.search(text, start, end) for d in given)
+        if not asks_again and information.search(text, start, end) is not None:
             return True
     return False
 

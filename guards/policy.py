@@ -20,12 +20,14 @@ Category = Literal[
 Scenario = Literal["consult", "complaint", "after_sales", "urgent", "care", "shipping", "price"]
 Channel = Literal["online", "phone", "email"]
 StructureElementName = Literal["soothe", "apology", "details_request", "solution"]
-PrivacyKind = Literal["mobile", "id_card", "bank_card", "email", "address"]
+PrivacyKind = Literal["mobile", "id_card", "bank_card", "email", "address", "other_customer"]
 
 # Categories of the checks that only model-written drafts get (kept apart from the six above).
 DraftCheckCategory = Literal["model_artifact", "facts_changed"]
 DRAFT_CHECK_CATEGORIES: tuple[DraftCheckCategory, ...] = get_args(DraftCheckCategory)
-FindingCategory = Category | DraftCheckCategory
+# A deadline longer than the standard's: a deviation to warn about, not an unkeepable promise.
+SLOW_DEADLINE: Literal["slow_deadline"] = "slow_deadline"
+FindingCategory = Category | DraftCheckCategory | Literal["slow_deadline"]
 
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 SCENARIOS: tuple[Scenario, ...] = get_args(Scenario)
@@ -214,6 +216,7 @@ class ToneSection(Model):
     repeated_punctuation: PunctuationRule
     all_caps: PunctuationRule
     allowed_caps: list[str] = Field(default_factory=list)
+    shouting_words: list[str] = Field(default_factory=list)
 
 
 class PrivacyRule(Model):
@@ -234,6 +237,8 @@ class PrivacySection(Model):
     not_personal_cues: list[Regex] = Field(default_factory=list)
     bank_card_cues: list[Regex] = Field(default_factory=list)
     company_address_cues: list[Regex] = Field(default_factory=list)
+    id_card_cues: list[Regex] = Field(default_factory=list)
+    other_customer_cues: list[Regex] = Field(default_factory=list)
     company_emails: list[str] = Field(default_factory=list)
 
 
@@ -267,11 +272,20 @@ class ScenarioStructure(Model):
 
 
 class StructureSection(Model):
-    """Required reply structure per scenario."""
+    """Required reply structure per scenario.
+
+    The structure is owed by the first substantive reply: an earlier agent turn that is more
+    than `greetings` makes the reply a follow-up. A details request is not needed when the
+    agent says it already has the record (`record_known`); it is any polite request (a cue of
+    the details_request element) that names a missing detail or one of `information_words`.
+    """
 
     elements: list[StructureElement] = Field(default_factory=list)
     scenarios: list[ScenarioStructure] = Field(default_factory=list)
     vague_deadlines: list[str] = Field(default_factory=list)
+    greetings: list[Regex] = Field(default_factory=list)
+    record_known: list[Regex] = Field(default_factory=list)
+    information_words: list[Regex] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _elements_defined(self) -> StructureSection:

@@ -35,12 +35,16 @@ _NAME = r"(?:(?![的是在到址您你我请将把寄送为和与或及于至往
 _NUMBER = "[0-9一二三四五六七八九十百零〇]"
 _ADDRESS = re.compile(
     rf"(?P<region>(?:{_NAME}{{1,7}}?(?:省|自治区|市|区|县|旗|镇|乡))+)?"
-    rf"{_NAME}{{1,10}}?(?:路|街|大道|巷|弄|胡同|村|里) ?{_NUMBER}+ ?(?:号|弄)(?:院)?"
+    rf"{_NAME}{{1,10}}?(?:路|街|大道|巷|弄|胡同|村|里)(?:[东西南北中]?{_NUMBER}+段)?"
+    rf" ?{_NUMBER}+ ?(?:号|弄)(?:院)?"
     rf"(?P<rooms>(?:[\u4e00-\u9fffA-Za-z]{{0,12}}?{_NUMBER}+ ?(?:号楼|栋|幢|座|单元|室|层|楼|号|户))*)"
 )
-# Personal data needs a digit, an @ or a house number (号); an address needs a street number.
-_TRIGGER = re.compile("[0-9@号]")
-_STREET_NUMBER = re.compile(f"(?:路|街|道|巷|弄|同|村|里) ?{_NUMBER}+ ?(?:号|弄)")
+# An address needs a street number.
+_STREET_NUMBER = re.compile(f"(?:路|街|道|巷|弄|同|村|里|段) ?{_NUMBER}+ ?(?:号|弄)")
+# After another customer is mentioned: a name (王先生, 孙女士), a phone, or where they live.
+_OTHER_CUSTOMER_DATA = re.compile(
+    r"[\u4e00-\u9fff](先生|女士|小姐)|[0-9]{3}[0-9*]{4}[0-9]{4}|[0-9一二三四五六七八九十]+(栋|幢|号楼|单元|室|号)|(小区|大厦|花园|公寓)"
+)
 _SEPARATORS = re.compile("[ -]")
 # Between a cue and its number: spaces, a colon, 是/为 (订单号是…, 卡号：…).
 _CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
@@ -92,6 +96,8 @@ class PrivacyGuard:
         self._not_personal = _cue_pattern("privacy.not_personal_cues", section.not_personal_cues, _CUE_LINK)
         self._bank_cues = _cue_pattern("privacy.bank_card_cues", section.bank_card_cues, _CUE_LINK)
         self._company_address = _cue_pattern("privacy.company_address_cues", section.company_address_cues, "")
+        self._id_cues = _cue_pattern("privacy.id_card_cues", section.id_card_cues, _CUE_LINK)
+        self._other_customer = PolicyPattern.of("privacy.other_customer_cues", section.other_customer_cues)
         self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
         # Order matters: an earlier kind claims its span (an e-mail made of a phone number
         # is an e-mail; an ID number that also passes Luhn is an ID number).
@@ -101,13 +107,12 @@ class PrivacyGuard:
             "mobile": self._mobiles,
             "bank_card": self._bank_cards,
             "address": self._addresses,
+            "other_customer": self._other_customers,
         }
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Personal data found in the reply, one finding per item."""
         norm = ctx.doc.norm
-        if not _TRIGGER.search(norm):
-            return []
         found: list[Violation] = []
         taken: list[Span] = []
         for kind, finder in self._finders.items():
@@ -130,7 +135,10 @@ class PrivacyGuard:
     def _id_cards(self, norm: str) -> Iterator[Span]:
         for m in _ID_CARD.finditer(norm):
             number = _SEPARATORS.sub("", m.group())
-            if id_card_valid(number) and not self._after_cue(self._not_personal, norm, m.start()):
+            if self._after_cue(self._not_personal, norm, m.start()):
+                continue
+            # A wrong check digit is no ID number, unless the reply says it is one (身份证号…).
+            if id_card_valid(number) or self._after_cue(self._id_cues, norm, m.start()):
                 yield Span(*m.span())
 
     def _mobiles(self, norm: str) -> Iterator[Span]:
@@ -141,11 +149,12 @@ class PrivacyGuard:
     def _bank_cards(self, norm: str) -> Iterator[Span]:
         for m in _CARD.finditer(norm):
             digits = _SEPARATORS.sub("", m.group())
-            if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
+            if not 16 <= len(digits) <= 19 or self._after_cue(self._not_personal, norm, m.start()):
                 continue
-            if self._after_cue(self._not_personal, norm, m.start()):
-                continue
-            if _card_prefix(digits) or self._after_cue(self._bank_cues, norm, m.start()):
+            # A card cue (卡号…) says what the number is; without one, it must look like a card.
+            if self._after_cue(self._bank_cues, norm, m.start()) or (
+                luhn_valid(digits) and _card_prefix(digits)
+            ):
                 yield Span(*m.span())
 
     def _emails(self, norm: str) -> Iterator[Span]:
@@ -173,6 +182,16 @@ class PrivacyGuard:
             if not self._company_address_before(norm, m.start()):
                 yield Span(*m.span())
 
+    def _other_customers(self, norm: str) -> Iterator[Span]:
+        """Another customer mentioned, then their name, phone or home in the same sentence."""
+        if self._other_customer is None:
+            return
+        for cue in self._other_customer.finditer(norm):
+            end = _sentence_end(norm, cue.end())
+            data = _OTHER_CUSTOMER_DATA.search(norm, cue.end(), end)
+            if data is not None:
+                yield Span(cue.start(), data.end())
+
     def _company_address_before(self, norm: str, start: int) -> bool:
         """True when a company-address cue (退货地址 …) introduces the address at `start`."""
         if self._company_address is None:
@@ -180,6 +199,12 @@ class PrivacyGuard:
         cues = list(self._company_address.finditer(norm, max(0, start - _ADDRESS_CUE_WINDOW), start))
         # 寄到您的地址… is the customer's address even though 寄到 is a company cue.
         return bool(cues) and not _YOU.search(norm, cues[-1].end(), start)
+
+
+def _sentence_end(norm: str, position: int) -> int:
+    """Where the sentence containing `position` ends."""
+    ends = [i for i in (norm.find(mark, position) for mark in "。！？!?\n") if i >= 0]
+    return min(ends, default=len(norm))
 
 
 def _finding(category: Category, rule: PrivacyRule) -> RuleFinding:

@@ -101,7 +101,8 @@ _UP_TO_CLAUSE_MARK = re.compile(r".*[，。,.!?！？；;:：\n]", re.DOTALL)
 # a block anywhere in the clause is found first.
 _BEFORE = re.compile(
     r"(?P<block>(已经|已|之前|此前|刚才|刚刚|上次|等了|等待了|等待|稍等|请等|等|过去|最近|近|超过|超出|逾期|逾|"
-    r"满|足足|整整|都|月)\s*\Z|"
+    r"满|足足|整整|都|月|可用|可以用|能用|续航|待机|使用|保修|质保|价保|保质期|有效期)\s*\Z|"
+    r"(快递|物流|配送|航空公司|银行)[^，。]{0,6}(显示|预计|说|承诺)[^，。]{0,4}\Z|"
     r"如果|假如|假设|倘若|若是|要是|万一|(?<![例比])[如若](?![期实此何])[^，。]{0,4}\Z|"
     r"(不能|无法|没法|没办法|不敢|不可能|难以|并不|不)(百分之百|完全)?(保证|确保|承诺|担保)|"
     r"不一定|未必|不确定|说不准|不好说|(不能|无法|没法|没办法|不会|不可能|来不及)(在|于)?\s*\Z)|"
@@ -113,6 +114,7 @@ _BEFORE = re.compile(
 # 今天就给您回复).
 _AFTER = re.compile(
     r"\s*(?:(?P<block>了|无理由|还没|还未|仍未|都没|也没|没有?|未|不能|无法|没法|来不及|不一定|不会|"
+    r"(的)?(续航|待机|保修|质保|价保|保价|有效期|保质期|试用)|期(内|间)|"
     r"可能(无法|不能|来不及|没)|(您)?(可以|可|能)?(申请|享受|有效))|(左右)?\s*(?P<action>就|会|将|能|可以|一定|肯定|保证|必定|即可|便|"
     r"(给|为|帮|与|和|跟)(您|你)|由|安排|发货|发出|寄出|寄回|出库|补发|到账|到货|送达|送到|回复|答复|联系|处理|"
     r"完成|上门|解决|修好|修复|退款|反馈|回访|解答|核实|办理|跟进|通知|给出|审核))"
@@ -202,9 +204,7 @@ def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
     start, end = match.span(kind)
     if kind == "duration":
         hours = _duration_hours(match)
-        if hours is None or not _is_commitment(
-            norm, start, end, match.group("suffix") or "", ago_is_past=True
-        ):
+        if not hours or not _is_commitment(norm, start, end, match.group("suffix") or "", ago_is_past=True):
             return None
         return TimeExpression(start, end, hours, "duration", norm[start:end])
     if kind == "relative_day":

@@ -16,7 +16,8 @@ _DOUBLE_MARKS = "‼⁇⁈⁉"
 _REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[{_DOUBLE_MARKS}]+")
 _EXCLAMATION = re.compile("[!！﹗︕]")
 # A run of capitals that is a word of its own (no letter right before or after).
-_CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*(?![A-Za-z])")
+# Words of capitals (two or more, or a lone I between others), not part of a code (X1, NEWYEAR2024, A_B).
+_CAPS_RUN = re.compile(r"(?<![A-Za-z0-9_'])[A-Z']{2,}(?:[ \t]+(?:[A-Z']{2,}|I))*(?![A-Za-z0-9_'])")
 
 
 class ToneGuard:
@@ -31,6 +32,7 @@ class ToneGuard:
         self._exclamation = _findings_by_channel(self.category, tone.exclamation)
         self._all_caps = _findings_by_channel(self.category, tone.all_caps)
         self._allowed_caps = frozenset(word.upper() for word in policy.tone.allowed_caps)
+        self._shouting_words = frozenset(word.upper() for word in policy.tone.shouting_words)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Tone findings for the context's channel."""
@@ -55,9 +57,9 @@ class ToneGuard:
     def _capitals(self, ctx: CheckContext) -> list[Violation]:
         found: list[Violation] = []
         for match in _CAPS_RUN.finditer(ctx.doc.norm):
-            words = match.group().split()
-            unknown = [w for w in words if w not in self._allowed_caps and not _placeholder(w)]
-            if any(len(w) >= 4 for w in unknown) or (len(words) >= 2 and unknown):
+            words = [w for w in match.group().split() if w not in self._allowed_caps and not _placeholder(w)]
+            # Brands, models and codes are in capitals too: only ordinary English words shout.
+            if any(w in self._shouting_words for w in words):
                 found += self._emit(ctx, self._all_caps, match.start(), match.end())
         return found
 

@@ -12,9 +12,11 @@ from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
 from guards.policy import (
     CHANNELS,
     SCENARIOS,
+    SLOW_DEADLINE,
     Category,
     Channel,
     Commitment,
+    FindingCategory,
     PhraseRule,
     Policy,
     Scenario,
@@ -169,7 +171,8 @@ class UnkeepablePromiseGuard:
         template = deadlines.too_fast_message if too_fast else deadlines.too_slow_message
         severity = deadlines.too_fast_severity if too_fast else deadlines.too_slow_severity
         message = template.format(found=expr.text, within=duration_label(limit))
-        finding = RuleFinding(self.category, spec.id, severity, message, spec.phrase, str(spec.source))
+        category: FindingCategory = self.category if too_fast else SLOW_DEADLINE
+        finding = RuleFinding(category, spec.id, severity, message, spec.phrase, str(spec.source))
         return finding.at(doc, expr.start, expr.end)
 
 

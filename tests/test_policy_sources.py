@@ -135,7 +135,7 @@ def test_every_category_has_rules() -> None:
 
 def test_every_privacy_kind_has_a_rule() -> None:
     kinds = {r.kind for r in guards.default_policy().privacy.rules}
-    assert kinds == {"mobile", "id_card", "bank_card", "email", "address"}
+    assert kinds == {"mobile", "id_card", "bank_card", "email", "address", "other_customer"}
 
 
 def test_every_structured_scenario_uses_defined_elements() -> None:

@@ -95,7 +95,13 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
         [("pv.id_card", f"{ID[:6]} {ID[6:14]} {ID[14:]}")],
     ),
     ("id-card-full-width", f"身份证{to_wide(ID)}。", [("pv.id_card", to_wide(ID))]),
-    ("id-card-wrong-check-digit", f"身份证号{with_wrong_check(ID)}。", []),
+    # A wrong check digit is no ID number, unless the reply says it is one.
+    ("id-card-wrong-check-digit", f"参考号{with_wrong_check(ID)}。", []),
+    (
+        "id-card-wrong-check-digit-named",
+        f"身份证号{with_wrong_check(ID)}。",
+        [("pv.id_card", with_wrong_check(ID))],
+    ),
     ("id-card-masked", "身份证号110101********1234已核验。", []),
     ("bank-card-cue", f"您的银行卡号：{CARD}。", [("pv.bank_card", CARD)]),
     ("bank-card-spaced", f"退款到 {spaced(CARD_16)} 这张卡。", [("pv.bank_card", spaced(CARD_16))]),
@@ -104,7 +110,19 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
         f"卡：{spaced(CARD_16).replace(' ', '-')}。",
         [("pv.bank_card", spaced(CARD_16).replace(" ", "-"))],
     ),
-    ("bank-card-luhn-fails", f"您的银行卡号：{luhn_broken('622202123456789012')}。", []),
+    # Without a card cue a number must pass Luhn to be a card; with one, the reply says it is one.
+    ("bank-card-luhn-fails", f"您的参考号：{luhn_broken('622202123456789012')}。", []),
+    (
+        "bank-card-luhn-fails-named",
+        f"您的银行卡号：{luhn_broken('622202123456789012')}。",
+        [("pv.bank_card", luhn_broken("622202123456789012"))],
+    ),
+    (
+        "other-customer-name-and-home",
+        "另一位顾客王女士住在幸福小区3栋。",
+        [("pv.other_customer", "另一位顾客王女士")],
+    ),
+    ("other-customer-not-named", "其他顾客也反映过这个问题。", []),
     ("card-number-no-prefix-after-cue", f"卡号{CARD_NO_PREFIX}。", [("pv.bank_card", CARD_NO_PREFIX)]),
     ("long-number-no-prefix-no-cue", f"参考{CARD_NO_PREFIX}。", []),
     ("bank-card-tail-only", "已退款至尾号1234的银行卡。", []),

@@ -59,7 +59,8 @@ def findings(case: Case, policy: Policy | None = None) -> list[tuple[str, str, s
         customer=case.customer,
         policy=guards.compile_policy(policy) if policy else None,
     )
-    found = [v for v in report.violations if v.category == CATEGORY]
+    # Too-slow deadlines are their own category (a deviation, not an unkeepable promise).
+    found = [v for v in report.violations if v.category in (CATEGORY, "slow_deadline")]
     for violation in found:
         assert case.text[violation.start : violation.end] == violation.match
     return [(v.rule_id, v.severity, v.match) for v in found]
@@ -409,3 +410,10 @@ def test_default_policy_still_flags_what_the_company_authorized(company_policy: 
     case = Case("我们会为您全额赔偿。", scenario="after_sales")
     assert findings(case, company_policy) == []
     assert findings(case) == [("up.compensation", "block", "为您全额赔偿")]
+
+
+def test_a_deadline_longer_than_the_standard_is_a_deviation_not_an_unkeepable_promise() -> None:
+    report = guards.check("我们会在3个工作日内给您回复。", scenario="complaint")
+    assert [(v.category, v.severity) for v in report.violations if "deadline" in v.rule_id] == [
+        ("slow_deadline", "warn")
+    ]
