@@ -100,6 +100,12 @@ def _marked(text: str, block: Span, violations: Sequence[Violation]) -> str:
     return "".join(out)
 
 
+def missing_label(violation: Violation) -> str:
+    """A short name of what is missing: the message's head ("缺少道歉"), else 此处缺少内容."""
+    head = violation.message.split("：", 1)[0]
+    return head if head.startswith("缺") and len(head) <= 12 else "此处缺少内容"
+
+
 def _touches(violation: Violation, block: Span, text_length: int) -> bool:
     if violation.end > violation.start:
         return violation.start < block.end and violation.end > block.start
@@ -110,5 +116,6 @@ def _touches(violation: Violation, block: Span, text_length: int) -> bool:
 
 def _number(number: int, violation: Violation, *, missing: bool = False) -> str:
     style = _NUMBER_STYLE["block" if violation.blocking else "warn"]
-    mark = f"⟨缺 {number}⟩" if missing else f"[{number}]"
-    return f'<sup class="huashu-finding" style="{style}">{mark}</sup>'
+    mark = f"⟨{number} {missing_label(violation)}⟩" if missing else f"[{number}]"
+    title = html.escape(violation.message, quote=True)
+    return f'<sup class="huashu-finding" style="{style}" title="{title}">{html.escape(mark)}</sup>'

@@ -7,7 +7,12 @@ from ui_helpers import BAD_REPLY, CUSTOMER, GOOD_REPLY
 
 import guards
 from drafting.engine import Drafter
-from drafting.errors import EndpointUnreachableError, InputError, TruncatedOutputError
+from drafting.errors import (
+    AuthenticationFailedError,
+    EndpointUnreachableError,
+    InputError,
+    TruncatedOutputError,
+)
 from drafting.fake import FakeChatClient
 from drafting.models import Reply, Ticket
 from drafting.ui.errors import friendly
@@ -19,6 +24,8 @@ from drafting.ui.state import (
     Workspace,
     attempt_history,
     can_apply,
+    carry_sections,
+    preview_fix,
     replaceable_rule_ids,
 )
 from guards import PolicyError, Violation, default_policy
@@ -47,7 +54,7 @@ def test_overlapping_findings_split_marks_and_a_missing_part_gets_a_marker() -> 
     text = "我们保证今天解决"
     html = reply_html(text, [_violation(2, 6, "warn"), _violation(4, 8, "block"), _violation(8, 8)])
     assert ">保证</mark>" in html and ">今天</mark>" in html and ">解决</mark>" in html
-    assert "⟨缺 3⟩" in html
+    assert "⟨3 此处缺少内容⟩" in html
     assert html.count("<mark") == 3
 
 
@@ -106,7 +113,42 @@ def test_attempt_history_names_what_each_attempt_fixed() -> None:
     assert not first.passed and second.passed
     assert {v.rule_id for v in first.fixed} == {v.rule_id for v in first.violations}
     assert "fp.dont_know" in {v.rule_id for v in first.fixed}
-    assert second.fixed == []
+    assert second.fixed == [] and second.kept == []
+
+
+def test_a_rule_still_flagged_in_the_next_attempt_is_not_counted_as_fixed() -> None:
+    # The second attempt drops "这是规定" but says "不清楚" instead: the same rule as "不知道".
+    still_vague = BAD_REPLY.replace("这个我不知道，这是规定", "这个我不清楚")
+    workspace = _workspace([BAD_REPLY, still_vague, GOOD_REPLY])
+    first = attempt_history(workspace.draft.attempts)[0]
+    assert "fp.dont_know" in {v.rule_id for v in first.kept}
+    assert "fp.dont_know" not in {v.rule_id for v in first.fixed}
+    assert "fp.its_the_rule" in {v.rule_id for v in first.fixed}
+
+
+def test_a_fix_is_previewed_in_its_sentence_without_a_stutter_or_a_repeat() -> None:
+    text = "您好。这个我不知道，这是规定。请您稍等，我马上为您联系物流。"
+    report = guards.check(text, scenario="complaint")
+    by_rule = {v.rule_id: v for v in report.violations}
+    dont_know = preview_fix(text, by_rule["fp.dont_know"])
+    assert (dont_know.before, dont_know.after) == (
+        "这个我不知道，这是规定。",
+        "这个我为您查询一下，这是规定。",
+    )
+    wait = preview_fix(text, by_rule["fp.please_wait"])
+    assert wait.after == "我马上为您联系物流。" and wait.replacement == ""
+    assert wait.note is not None and "马上为您" in wait.note
+
+
+def test_part_labels_follow_the_text_through_edits_and_drop_parts_that_changed() -> None:
+    reply = Reply(soothe="非常理解您着急的心情", apology="非常抱歉", solution="我马上为您核实物流信息")
+    old, spans = reply.text, reply.section_spans()
+    new = "张先生，" + old.replace("非常抱歉", "实在抱歉给您添麻烦了")
+    carried = carry_sections(old, spans, new)
+    assert new[carried["soothe"].start : carried["soothe"].end] == "非常理解您着急的心情。"
+    assert new[carried["solution"].start : carried["solution"].end] == "我马上为您核实物流信息。"
+    assert "apology" not in carried  # more than half of it changed
+    assert carry_sections(old, spans, old) == spans
 
 
 def test_rewrite_recheck_includes_the_fact_guard() -> None:
@@ -133,5 +175,10 @@ def test_friendly_errors_pick_the_most_specific_message() -> None:
     assert "截断" in friendly(TruncatedOutputError("length")).title
     assert "规范文件" in friendly(PolicyError("x.toml: bad")).title
     assert not friendly(InputError("empty")).retry
+    assert "请联系管理员" in friendly(AuthenticationFailedError("401")).text
+    assert (
+        "重试" in friendly(EndpointUnreachableError("x")).text
+        and "x" not in friendly(EndpointUnreachableError("x")).text
+    )
     unexpected = friendly(KeyError("boom"))
     assert unexpected.retry and unexpected.detail == "KeyError: 'boom'"
