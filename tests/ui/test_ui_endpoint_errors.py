@@ -36,7 +36,7 @@ def test_an_endpoint_that_is_down() -> None:
     [
         (ErrorStatus(401, "Incorrect API key provided"), "API key"),
         (Hang(3.0), "没有及时回答"),
-        (ErrorStatus(404, "model not found"), "没有这个模型"),
+        (ErrorStatus(404, "model not found"), "没有配置的这个模型"),
     ],
 )
 def test_endpoint_failures_then_a_retry_that_works(failure: ErrorStatus | Hang, title: str) -> None:

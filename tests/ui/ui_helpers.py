@@ -94,9 +94,32 @@ class Page:
         self.button("起草").click().run()
         return self
 
+    def rewrite(self, agent_text: str, customer: str = "", tone: str = "标准") -> Page:
+        """Fill the rewrite form and press 改写."""
+        self.at.text_area(key="rewrite_text").input(agent_text)
+        if customer:
+            self.at.text_area(key="rewrite_customer").input(customer)
+        self.at.selectbox(key="rewrite_tone").select(tone)
+        self.button("改写").click().run()
+        return self
+
     def html(self) -> str:
         """All st.html bodies of the page, joined."""
         return "\n".join(str(h.value) for h in self.at.html)
+
+    def reply_html(self) -> str:
+        """The composer's highlighted reply (the first reply HTML on the page)."""
+        return next(str(h.value) for h in self.at.html if "huashu-reply" in str(h.value))
+
+    def errors(self) -> str:
+        """All error messages of the page, joined."""
+        return " ".join(e.value for e in self.at.error)
+
+    def details(self) -> str:
+        """The folded technical details of errors (for admins)."""
+        return " ".join(
+            str(c.value) for e in self.at.expander if e.label.startswith("技术细节") for c in e.get("code")
+        )
 
     def markdown(self) -> str:
         """All markdown and caption text of the page, joined."""

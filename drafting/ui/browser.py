@@ -1,0 +1,140 @@
+"""What the page adds in the browser: compact styles, lang="zh-CN", shortcuts, copy, re-check while typing.
+
+Streamlit has no API for page-wide shortcuts, the page language or typing-time callbacks, so a
+small script in the page (st.html with JavaScript) drives the page's own widgets by their keys:
+Ctrl+Enter drafts, Alt+1…9 applies fix N, Ctrl+Shift+C copies (asking first when a must-fix
+finding remains), Esc starts the next ticket, and the reply editor is re-checked 0.7 s after
+the agent stops typing. The widget keys below are the ones the page's Python code uses.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+REPLY_KEY = "reply_text"
+COPY_KEY = "copy"
+NEW_TICKET_KEY = "new_ticket"
+FIX_KEY_PREFIX = "fix-"
+RECHECK_DELAY_MS = 700
+
+_STYLE = """
+<style>
+header[data-testid="stHeader"] { display: none; }
+.block-container {
+  padding-top: 0.8rem !important; padding-bottom: 1rem !important; max-width: 100% !important;
+}
+[data-testid="InputInstructions"] { display: none; }
+.st-key-copy button { min-height: 3rem; font-size: 1.1rem; }
+.huashu-reply { font-size: 1.02rem; }
+</style>
+"""
+
+_SCRIPT = """
+<script>
+(() => {
+  const doc = window.document;
+  doc.documentElement.lang = "zh-CN";
+  if (window.__huashuKeys) { return; }
+  window.__huashuKeys = true;
+  const DELAY = __DELAY__;
+  const q = (selector) => [...doc.querySelectorAll(selector)].filter((e) => e.offsetParent !== null);
+  const editor = () => q(".st-key-__REPLY__ textarea")[0];
+  const state = () => doc.querySelector(".huashu-state");
+  const press = (selector) => {
+    const button = q(selector)[0];
+    if (button && !button.disabled) { button.click(); }
+  };
+  const commit = (area) => area.dispatchEvent(new KeyboardEvent("keydown",
+      { key: "Enter", code: "Enter", ctrlKey: true, bubbles: true, cancelable: true }));
+  let timer = null;
+  doc.addEventListener("input", (event) => {
+    const area = editor();
+    if (event.target !== area) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(() => commit(area), DELAY);
+  }, true);
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  async function checked(text) {
+    for (let waited = 0; waited < 8000; waited += 100) {
+      const now = state();
+      if (now && now.dataset.text === text) { return now; }
+      await sleep(100);
+    }
+    return state();
+  }
+  async function copy(button) {
+    const area = editor();
+    if (!area) { return; }
+    const text = area.value;
+    if (!state() || state().dataset.text !== text) { clearTimeout(timer); commit(area); }
+    const now = await checked(text);
+    const blocking = now ? Number(now.dataset.blocking || 0) : 0;
+    const question = `还有 ${blocking} 处必须修改的问题，发出去可能违反服务规范。仍要复制吗？`;
+    if (blocking > 0 && !window.confirm(question)) { return; }
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (error) {
+      area.focus(); area.select(); doc.execCommand("copy");
+    }
+    const label = button.querySelector("p") || button;
+    const before = label.textContent;
+    label.textContent = "已复制 ✓";
+    button.dataset.copied = "yes";
+    setTimeout(() => { label.textContent = before; }, 2500);
+  }
+  doc.addEventListener("click", (event) => {
+    const button = event.target.closest(".st-key-__COPY__ button");
+    if (!button) { return; }
+    event.preventDefault(); event.stopPropagation();
+    copy(button);
+  }, true);
+  doc.addEventListener("keydown", (event) => {
+    if (!event.isTrusted) { return; }
+    const key = event.key;
+    if (event.ctrlKey && event.shiftKey && (key === "C" || key === "c")) {
+      event.preventDefault(); event.stopPropagation();
+      const button = q(".st-key-__COPY__ button")[0];
+      if (button) { copy(button); }
+    } else if (event.ctrlKey && !event.shiftKey && key === "Enter") {
+      if (event.target === editor()) { clearTimeout(timer); return; }  // Streamlit re-checks the edit
+      const form = event.target.closest && event.target.closest("[data-testid='stForm']");
+      if (form) { return; }  // Streamlit submits the form itself
+      event.preventDefault();
+      press("[data-testid='stFormSubmitButton'] button");
+    } else if (event.altKey && /^Digit[1-9]$/.test(event.code)) {
+      event.preventDefault();
+      press(`.st-key-__FIX__${event.code.slice(5)} button`);
+    } else if (key === "Escape" && !doc.querySelector("[role='dialog'], [role='listbox']")) {
+      press(".st-key-__NEW__ button");
+    }
+  }, true);
+})();
+</script>
+"""
+
+
+def install() -> None:
+    """Compact styles for one screen (no Streamlit header, no English input hints)."""
+    st.html(_STYLE)
+
+
+def keyboard() -> None:
+    """The shortcut, copy and re-check script (once per page; it survives reruns)."""
+    script = (
+        _SCRIPT.replace("__DELAY__", str(RECHECK_DELAY_MS))
+        .replace("__REPLY__", REPLY_KEY)
+        .replace("__COPY__", COPY_KEY)
+        .replace("__FIX__", FIX_KEY_PREFIX)
+        .replace("__NEW__", NEW_TICKET_KEY)
+    )
+    st.html(script, unsafe_allow_javascript=True)
+
+
+def checked_state(text: str, blocking: int) -> str:
+    """A hidden marker of what the guards last checked, read by the copy script."""
+    return (
+        f'<span class="huashu-state" hidden data-blocking="{blocking}" '
+        f'data-text="{html.escape(text, quote=True)}"></span>'
+    )
