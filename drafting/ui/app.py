@@ -7,6 +7,7 @@ fake chat client into session state under `drafting.ui.backend.BACKEND_KEY` befo
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 from drafting.engine import AttemptFinished, DraftFinished, TextDelta
@@ -58,9 +59,11 @@ def _page() -> None:
         request = st.session_state.pop(RETRY_KEY, None) or request
         if request is not None:
             st.session_state[ESCALATION_KEY] = request.escalation(loaded.policy)
-        _escalation()
+        _escalation(st.empty())
+        # Always drawn, so that the elements below keep their places and the editor keeps focus.
+        live = st.empty()
         if request is not None:
-            _run(request, backend, loaded.policy)
+            _run(request, backend, loaded.policy, live)
         workspace = _show_outcome()
     if workspace is not None:
         with findings:
@@ -79,8 +82,11 @@ def _inputs() -> Request | None:
 
 def _new_ticket() -> None:
     """Clear the inputs, the reply and its feedback for the next customer (channel and scenario stay)."""
-    for key in (*_TICKET_KEYS, *INPUT_KEYS, VOTE_KEY, NOTE_KEY):
+    for key in (*_TICKET_KEYS, VOTE_KEY):
         st.session_state.pop(key, None)
+    # Set, not dropped: the browser only empties a widget when the page gives it a new value.
+    for key, empty in {**INPUT_KEYS, NOTE_KEY: ""}.items():
+        st.session_state[key] = empty
 
 
 def _backend() -> Backend:
@@ -90,18 +96,17 @@ def _backend() -> Backend:
     return backend
 
 
-def _escalation() -> None:
+def _escalation(slot: DeltaGenerator) -> None:
     escalation = st.session_state.get(ESCALATION_KEY)
     if isinstance(escalation, Escalation) and escalation.flag:
         reasons = "；".join(escalation.reasons) or "客户表示要升级投诉"
         alert = f"**升级预警**：{reasons}。请按升级流程处理，必要时立即转交主管。"
-        st.error(alert, icon=":material/warning:")
+        slot.error(alert, icon=":material/warning:")
 
 
-def _run(request: Request, backend: Backend, policy: Policy) -> None:
-    """Stream the draft into the page; keep the outcome (or a friendly error) in session state."""
+def _run(request: Request, backend: Backend, policy: Policy, live: DeltaGenerator) -> None:
+    """Stream the draft into `live`; keep the outcome (or a friendly error) in session state."""
     st.session_state.pop(ERROR_KEY, None)
-    live = st.empty()
     with live.container():
         status = st.status(_RUNNING_LABELS[request.kind], state="running", expanded=True)
         try:

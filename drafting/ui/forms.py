@@ -93,14 +93,15 @@ def rewrite_form() -> Request | None:
     )
 
 
-INPUT_KEYS = (
-    "draft_message",
-    "draft_history",
-    "draft_facts",
-    "draft_address",
-    "rewrite_text",
-    "rewrite_customer",
-)
+# The inputs of one ticket and their empty values (a new ticket resets them).
+INPUT_KEYS = {
+    "draft_message": "",
+    "draft_history": "",
+    "draft_facts": "",
+    "draft_address": "您",
+    "rewrite_text": "",
+    "rewrite_customer": "",
+}
 
 
 def _checked(build: Callable[[], Request], *, empty: bool, what: str) -> Request | None:
