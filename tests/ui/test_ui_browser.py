@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_helpers import CUSTOMER, OPENING
+from ui_helpers import CUSTOMER, OPENING, THREATENING_CUSTOMER
 
 from drafting.fake import reply_json
-from drafting.testing import ChatAnswer, FaultServer
+from drafting.testing import ChatAnswer, ErrorStatus, FaultServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SCREENSHOT = DOCS / "screenshot-agent-page.png"
@@ -41,6 +41,15 @@ CHROMIUM_FLAGS = (
     "--disable-dev-shm-usage",
     "--window-size=1400,900",
     "--lang=zh-CN",
+)
+AGENT_TEXT = "等着吧，物流的事我们也没办法，订单202411230001"
+REWRITTEN = reply_json(
+    scenario="shipping",
+    greeting="您好",
+    soothe="非常理解您着急的心情",
+    apology="非常抱歉给您带来了不好的体验",
+    solution="我马上为您联系物流核实订单202411230001的配送情况",
+    commitment="我们将在2个工作日内联系您反馈处理进展",
 )
 FIRST_ATTEMPT = reply_json(
     scenario="complaint", **OPENING, solution="这个我不知道，物流的事这是规定", commitment="保证今天解决"
@@ -97,9 +106,10 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def model() -> Iterator[FaultServer]:
-    """The scripted model: a first attempt with blocking findings, then one with warnings only."""
-    with FaultServer([ChatAnswer(FIRST_ATTEMPT), ChatAnswer(FINAL_ATTEMPT)], model="scripted-qwen") as server:
+def model(request: pytest.FixtureRequest) -> Iterator[FaultServer]:
+    """The scripted model: by default a first attempt with blocking findings, then one with warnings only."""
+    script = getattr(request, "param", [ChatAnswer(FIRST_ATTEMPT), ChatAnswer(FINAL_ATTEMPT)])
+    with FaultServer(script, model="scripted-qwen") as server:
         yield server
 
 
@@ -214,6 +224,57 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     wait.until(lambda d: "按 Ctrl+Enter 起草" in _body(d))
     assert _textarea(browser, "客户的消息").get_attribute("value") == ""
     assert _textarea(browser, "之前的对话").get_attribute("value") == ""
+
+
+@pytest.mark.parametrize(
+    "model", [[ChatAnswer(REWRITTEN), ErrorStatus(401, "Incorrect API key provided")]], indirect=True
+)
+def test_rewrite_shows_the_original_beside_and_a_failed_model_still_raises_the_escalation(
+    browser: Any, page_url: str, model: FaultServer, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, TIMEOUT_S)
+    browser.get(page_url)
+    wait.until(lambda d: _textarea(d, "客户的消息"))
+    _tab(browser, "改写").click()
+    own_reply = wait.until(lambda d: _textarea(d, "我的回复（待改写）"))
+    own_reply.send_keys(AGENT_TEXT)
+    _textarea(browser, "客户的消息（可选）").send_keys(CUSTOMER)
+    own_reply.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait.until(lambda d: "你的原文" in _body(d) and _marks(d))
+    body = _body(browser)
+    assert "等着吧" in body and "没办法" in body and "语气 标准" in body
+    original_marks = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"] .huashu-reply mark')
+    assert any("没办法" in m.text for m in original_marks)
+    _fits_one_screen(browser)
+    _save_screenshot(browser, tmp_path, DOCS / "ui-rewrite.png")
+
+    # The next ticket: a threat of escalation, and the model refuses the key. The alert still shows.
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait.until(lambda d: "你的原文" not in _body(d))
+    _tab(browser, "起草").click()
+    message_box = wait.until(lambda d: _textarea(d, "客户的消息"))
+    message_box.send_keys(THREATENING_CUSTOMER)
+    message_box.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait.until(lambda d: "请联系管理员" in _body(d))
+    body = _body(browser)
+    assert "升级预警" in body and "12315" in body
+    assert "访问密钥" in body and "技术细节" in body
+    assert "Incorrect API key" not in body and "HUASHU_" not in body  # folded away for admins
+    next(s for s in browser.find_elements(By.TAG_NAME, "summary") if "技术细节" in s.text).click()
+    wait.until(lambda d: "Incorrect API key" in _body(d) or "401" in _body(d))
+    _save_screenshot(browser, tmp_path, DOCS / "ui-error.png")
+
+
+def _tab(browser: Any, label: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    tabs = [t for t in browser.find_elements(By.CSS_SELECTOR, '[role="tab"]') if t.text.strip() == label]
+    assert tabs, f"no tab {label!r}"
+    return tabs[0]
 
 
 def _fits_one_screen(browser: Any) -> None:
