@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from tenacity import RetryCallState
+
 from drafting.api import build_drafter
+from drafting.client import OpenAIChatClient
 from drafting.engine import Drafter
 from drafting.local.server import LocalEndpoint
 from drafting.settings import Settings, load_settings
@@ -65,12 +68,28 @@ class EmbeddedLocalModel:
 
 
 def _build_drafter(policy: Policy, on_status: StatusCallback) -> Drafter:
-    return build_drafter(policy=policy, on_status=on_status)
+    drafter = build_drafter(policy=policy, on_status=on_status)
+    if isinstance(drafter.client, OpenAIChatClient):
+        report_retries(drafter.client, on_status)
+    return drafter
+
+
+def report_retries(client: OpenAIChatClient, on_status: StatusCallback) -> None:
+    """Tell the agent while the client waits to try the endpoint again (attempt n of m)."""
+    total = client.settings.max_retries + 1
+
+    def before_sleep(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        when = f"{wait:.0f} 秒后" if wait >= 1 else "马上"
+        on_status(f"模型服务暂时没有回答，{when}进行第 {state.attempt_number + 1} 次尝试（共 {total} 次）…")
+
+    # The client's one retry layer, with a callback added; the UI needs no retry logic of its own.
+    client._retrying = client._retrying.copy(before_sleep=before_sleep)
 
 
 @dataclass(frozen=True)
 class Backend:
-    """The drafter factory, the settings shown in the sidebar, the local model and the policy file."""
+    """The drafter factory, the settings shown in the status line, the local model and the policy file."""
 
     make_drafter: DrafterFactory = _build_drafter
     settings: Callable[[], Settings] = load_settings
@@ -86,7 +105,7 @@ def default_backend(env: Mapping[str, str] | None = None) -> Backend:
 
 @dataclass(frozen=True)
 class LoadedPolicy:
-    """A policy and how the sidebar names it."""
+    """A policy and how the status line names it."""
 
     policy: Policy
     label: str
