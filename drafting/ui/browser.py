@@ -3,8 +3,9 @@
 Streamlit has no API for page-wide shortcuts, the page language or typing-time callbacks, so a
 small script in the page (st.html with JavaScript) drives the page's own widgets by their keys:
 Ctrl+Enter drafts, Alt+1…9 applies fix N, Ctrl+Shift+C copies (asking first when a must-fix
-finding remains), Esc starts the next ticket, and the reply editor is re-checked 0.7 s after
-the agent stops typing. The widget keys below are the ones the page's Python code uses.
+finding remains), Esc starts the next ticket (in a text field the first Esc leaves the field),
+and the reply editor is re-checked 0.7 s after the agent stops typing. The widget keys below
+are the ones the page's Python code uses.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ _SCRIPT = """
       event.preventDefault();
       press(`.st-key-__FIX__${event.code.slice(5)} button`);
     } else if (key === "Escape" && !doc.querySelector("[role='dialog'], [role='listbox']")) {
+      const typing = ["TEXTAREA", "INPUT"].includes(event.target.tagName);
+      if (typing) { event.target.blur(); return; }  // a first Esc leaves the field: no work lost by accident
       press(".st-key-__NEW__ button");
     }
   }, true);

@@ -219,8 +219,12 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     with sqlite3.connect(tmp_path / "feedback.sqlite") as db:
         assert db.execute("SELECT rating FROM feedback").fetchall() == [("down",)]
 
-    # Esc: the next ticket starts empty.
-    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    # Esc in a text field only leaves it; a second Esc starts the next ticket, empty.
+    editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
+    editor.send_keys(Keys.ESCAPE)
+    time.sleep(1)
+    assert _editor_text(browser) == fixed
+    _press(browser, Keys.ESCAPE)
     wait.until(lambda d: "按 Ctrl+Enter 起草" in _body(d))
     assert _textarea(browser, "客户的消息").get_attribute("value") == ""
     assert _textarea(browser, "之前的对话").get_attribute("value") == ""
