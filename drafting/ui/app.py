@@ -60,11 +60,13 @@ def _page() -> None:
         if request is not None:
             st.session_state[ESCALATION_KEY] = request.escalation(loaded.policy)
         _escalation(st.empty())
-        # Always drawn, so that the elements below keep their places and the editor keeps focus.
-        live = st.empty()
+        # Always drawn, so that the elements below keep their places and the editor keeps focus;
+        # the outcome's slot also clears the last outcome while a new draft streams.
+        live, outcome = st.empty(), st.empty()
         if request is not None:
             _run(request, backend, loaded.policy, live)
-        workspace = _show_outcome()
+        with outcome.container():
+            workspace = _show_outcome()
     if workspace is not None:
         with findings:
             render_findings(workspace)
@@ -136,7 +138,9 @@ def _stream(request: Request, backend: Backend, policy: Policy, status: StatusCo
             number, blocking = event.attempt.number, len(event.attempt.blocking)
             rejected = event.attempt.reply.text
             shown.caption(f"第 {number} 稿有 {blocking} 处必须修改的问题，已请模型重写：{rejected}")
-            status.update(label=f"第 {number} 稿没通过检查，正在写第 {number + 1} 稿…", state="running")
+            status.update(
+                label=f"第 {number} 稿没通过检查，正在写第 {number + 1} 稿…", state="running", expanded=True
+            )
             shown, text = status.empty(), ""
         elif isinstance(event, DraftFinished):
             return Workspace.start(request, event.draft, drafter)

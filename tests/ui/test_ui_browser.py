@@ -107,8 +107,8 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def model(request: pytest.FixtureRequest) -> Iterator[FaultServer]:
-    """The scripted model: by default a first attempt with blocking findings, then one with warnings only."""
-    script = getattr(request, "param", [ChatAnswer(FIRST_ATTEMPT), ChatAnswer(FINAL_ATTEMPT)])
+    """The scripted model: by default a blocking first attempt, then (slowly) one with warnings only."""
+    script = getattr(request, "param", [ChatAnswer(FIRST_ATTEMPT), ChatAnswer(FINAL_ATTEMPT, delay_s=2.0)])
     with FaultServer(script, model="scripted-qwen") as server:
         yield server
 
@@ -165,6 +165,11 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     message_box.send_keys(CUSTOMER)
     message_box.send_keys(Keys.CONTROL, Keys.ENTER)  # drafts, no mouse
 
+    # While the second attempt is awaited: the rejected first one stays visible, the status runs.
+    wait.until(lambda d: "第 1 稿有" in _body(d) and "已请模型重写" in _body(d))
+    assert "这是规定" in _body(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderIconSpinner"]')
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderIconCheck"]')
     wait.until(lambda d: _marks(d) and "通过规范检查" in _body(d))
     assert {"请您稍等", "您投诉"} <= set(_marks(browser))
     assert len(model.chat_requests) == 2 and all(r.body["stream"] for r in model.chat_requests)
