@@ -2,8 +2,9 @@
 
 Streamlit has no API for page-wide shortcuts, the page language or typing-time callbacks, so a
 small script in the page (st.html with JavaScript) drives the page's own widgets by their keys:
-Ctrl+Enter drafts, Alt+1…9 applies fix N, Ctrl+Shift+C copies (asking first when a must-fix
-finding remains), Esc starts the next ticket (in a text field the first Esc leaves the field),
+Ctrl+Enter drafts (then the cursor is put at the end of the reply), Alt+1…9 applies fix N,
+Ctrl+Shift+C copies (asking first when a must-fix finding remains), Esc starts the next ticket
+(in a text field the first Esc leaves the field; then the cursor is put in the message box),
 and the reply editor is re-checked 0.7 s after the agent stops typing. The widget keys below
 are the ones the page's Python code uses.
 """
@@ -56,6 +57,19 @@ _SCRIPT = """
     clearTimeout(timer);
     timer = setTimeout(() => commit(area), DELAY);
   }, true);
+  // A new draft puts the cursor at the end of the reply; a new ticket puts it in the message box.
+  let shown = null;
+  setInterval(() => {
+    const now = state();
+    const draft = now ? now.dataset.draft : null;
+    if (draft === shown) { return; }
+    shown = draft;
+    const target = draft ? editor() : q("textarea[aria-label='客户的消息']")[0];
+    if (target && !(draft === null && doc.activeElement && doc.activeElement.tagName === "TEXTAREA")) {
+      target.focus();
+      target.setSelectionRange(target.value.length, target.value.length);
+    }
+  }, 300);
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   async function checked(text) {
     for (let waited = 0; waited < 8000; waited += 100) {
@@ -135,9 +149,9 @@ def keyboard() -> None:
     st.html(script, unsafe_allow_javascript=True)
 
 
-def checked_state(text: str, blocking: int) -> str:
-    """A hidden marker of what the guards last checked, read by the copy script."""
+def checked_state(text: str, blocking: int, draft: str) -> str:
+    """A hidden marker of what the guards last checked (read by the copy script) and of which draft."""
     return (
-        f'<span class="huashu-state" hidden data-blocking="{blocking}" '
+        f'<span class="huashu-state" hidden data-blocking="{blocking}" data-draft="{draft}" '
         f'data-text="{html.escape(text, quote=True)}"></span>'
     )

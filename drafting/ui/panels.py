@@ -49,7 +49,7 @@ def render_composer(workspace: Workspace) -> None:
     _verdict(workspace)
     with st.container(border=True):
         report = workspace.report
-        marker = checked_state(workspace.text, len(report.blocking))
+        marker = checked_state(workspace.text, len(report.blocking), workspace.serial)
         st.html(reply_html(workspace.text, report.violations, workspace.sections()) + marker)
         st.text_area(
             "修改回复（停笔后自动重新检查）",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -101,6 +102,7 @@ class Workspace:
     applied_fixes: list[AppliedFix] = field(default_factory=list)
     original: GuardReport | None = None
     feedback_id: int | None = None
+    serial: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
     def start(cls, request: Request, draft: Draft, drafter: Drafter) -> Workspace:

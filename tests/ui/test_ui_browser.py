@@ -185,9 +185,11 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     _fits_one_screen(browser)
     _save_screenshot(browser, tmp_path, SCREENSHOT)
 
-    # Typing a forbidden phrase is re-checked without Ctrl+Enter; copying then asks first.
+    # The cursor is in the reply: typing a forbidden phrase is re-checked without Ctrl+Enter.
     editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
-    editor.send_keys(Keys.CONTROL, Keys.END, Keys.NULL, "这是规定")
+    wait.until(lambda d: d.switch_to.active_element == editor)
+    _press(browser, Keys.CONTROL, Keys.END)
+    _press(browser, "这是规定")
     wait.until(lambda d: "必须修改" in _body(d))
     assert browser.switch_to.active_element == editor  # the re-check did not take the focus away
     edited = editor.get_attribute("value")
@@ -232,6 +234,7 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     _press(browser, Keys.ESCAPE)
     wait.until(lambda d: "按 Ctrl+Enter 起草" in _body(d))
     assert _textarea(browser, "客户的消息").get_attribute("value") == ""
+    wait.until(lambda d: d.switch_to.active_element == _textarea(d, "客户的消息"))  # ready for the next paste
     assert _textarea(browser, "之前的对话").get_attribute("value") == ""
 
 
