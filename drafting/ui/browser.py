@@ -30,6 +30,28 @@ header[data-testid="stHeader"] { display: none; }
 [data-testid="InputInstructions"] { display: none; }
 .st-key-copy button { min-height: 3rem; font-size: 1.1rem; }
 .huashu-reply { font-size: 1.02rem; }
+.st-key-reply_text textarea {
+  background: transparent !important; position: relative; z-index: 1;
+  font-size: 1.02rem !important; line-height: 2.5 !important; padding-top: 0.7rem !important;
+}
+.huashu-overlay {
+  position: absolute; z-index: 0; pointer-events: none; overflow: hidden; color: transparent;
+  white-space: pre-wrap; overflow-wrap: break-word; word-break: break-word;
+}
+.huashu-overlay mark { color: transparent; padding: 0; border-radius: 2px; }
+.huashu-overlay mark.block { background: #ffd8d8; box-shadow: inset 0 -2px #d9342b; }
+.huashu-overlay mark.warn { background: #fff1b8; box-shadow: inset 0 -2px #d4a106; }
+.huashu-overlay .huashu-part, .huashu-overlay .huashu-num { position: relative; }
+.huashu-overlay .huashu-part::before, .huashu-overlay .huashu-num::before {
+  position: absolute; left: 0; bottom: 1.1rem; font-size: 0.68rem; line-height: 1.25;
+  white-space: nowrap; font-weight: 600;
+}
+.huashu-overlay .huashu-part::before {
+  content: attr(data-label); padding: 0 3px; border-radius: 3px; background: #e8eefc; color: #2b4a9b;
+}
+.huashu-overlay .huashu-num::before { content: attr(data-n); left: -0.2em; }
+.huashu-overlay .huashu-num.block::before { color: #d9342b; }
+.huashu-overlay .huashu-num.warn::before { color: #9a7400; }
 </style>
 """
 
@@ -57,6 +79,38 @@ _SCRIPT = """
     clearTimeout(timer);
     timer = setTimeout(() => commit(area), DELAY);
   }, true);
+  // The findings and part labels are drawn on a layer behind the editor, lined up with its text.
+  const MIRRORED = ["fontFamily", "fontSize", "fontWeight", "lineHeight", "letterSpacing", "wordSpacing",
+    "paddingTop", "paddingRight", "paddingBottom", "paddingLeft", "textIndent", "tabSize"];
+  const escape = (text) => text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
+  let painted = null;
+  function paint() {
+    const area = editor();
+    if (!area) { return; }
+    const holder = area.parentElement;
+    let layer = holder.querySelector(".huashu-overlay");
+    if (!layer) {
+      layer = doc.createElement("div");
+      layer.className = "huashu-overlay";
+      holder.style.position = "relative";
+      holder.insertBefore(layer, area);
+      area.addEventListener("scroll", () => { layer.scrollTop = area.scrollTop; });
+    }
+    const style = getComputedStyle(area);
+    for (const name of MIRRORED) { layer.style[name] = style[name]; }
+    Object.assign(layer.style, {
+      top: `${area.offsetTop + area.clientTop}px`, left: `${area.offsetLeft + area.clientLeft}px`,
+      width: `${area.clientWidth}px`, height: `${area.clientHeight}px`,
+    });
+    const source = doc.querySelector(".huashu-overlay-src");
+    const fresh = source && source.dataset.text === area.value;
+    const html = (fresh ? source.innerHTML : escape(area.value)) + "\u200b";
+    const key = `${html}|${layer.style.width}`;
+    if (key !== painted) { layer.innerHTML = html; painted = key; }
+    layer.scrollTop = area.scrollTop;
+  }
+  doc.addEventListener("input", paint, true);
+  setInterval(paint, 200);
   // A new draft puts the cursor at the end of the reply; a new ticket puts it in the message box.
   let shown = null;
   setInterval(() => {

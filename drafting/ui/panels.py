@@ -10,7 +10,7 @@ from drafting.prompting import labels
 from drafting.ui.browser import COPY_KEY, FIX_KEY_PREFIX, REPLY_KEY, checked_state
 from drafting.ui.errors import show_error
 from drafting.ui.feedback import RATING_NAMES, FeedbackStore, Rating, record_from_workspace
-from drafting.ui.highlight import missing_label, reply_html
+from drafting.ui.highlight import missing_label, overlay_html, reply_html
 from drafting.ui.state import (
     Workspace,
     attempt_history,
@@ -50,11 +50,11 @@ def render_composer(workspace: Workspace) -> None:
     with st.container(border=True):
         report = workspace.report
         marker = checked_state(workspace.text, len(report.blocking), workspace.serial)
-        st.html(reply_html(workspace.text, report.violations, workspace.sections()) + marker)
+        st.html(overlay_html(workspace.text, report.violations, workspace.sections()) + marker)
         st.text_area(
             "修改回复（停笔后自动重新检查）",
             key=REPLY_TEXT_KEY,
-            height=110,
+            height=250,
             label_visibility="collapsed",
             placeholder="在这里修改回复，停笔后自动重新检查",
         )

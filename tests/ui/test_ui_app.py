@@ -44,8 +44,8 @@ def test_draft_labels_the_parts_highlights_each_finding_and_lists_it_beside() ->
     assert CUSTOMER in user_prompt and "202411230001" in user_prompt and "张先生" in user_prompt
     reply_html = page.reply_html()
     for label in ("问候", "安抚", "道歉", "收集信息", "方案与时限"):
-        assert f">{label}</span>" in reply_html
-    assert reply_html.count(">方案与时限<") == 1  # solution and commitment are one labelled part
+        assert f'data-label="{label}"' in reply_html
+    assert reply_html.count('data-label="方案与时限"') == 1  # solution and commitment are one labelled part
     for phrase in ("不知道", "这是规定", "保证今天解决"):
         assert f">{phrase}</mark>" in reply_html
     text = page.markdown()
@@ -83,7 +83,7 @@ def test_rewrite_shows_the_agents_original_with_its_findings_beside_the_rewrite(
     workspace = _workspace(page.at.session_state)
     assert workspace.draft.kind == "rewrite" and workspace.draft.tone == "电商"
     assert any("改写" in c.value and "语气 电商" in c.value for c in page.at.caption)
-    assert ">安抚</span>" in page.reply_html()
+    assert 'data-label="安抚"' in page.reply_html()
     original = next(e for e in page.at.expander if e.label.startswith("你的原文"))
     assert "必须修改" in original.label
     assert "等着吧" in original.get("html")[0].value and "<mark" in original.get("html")[0].value
@@ -106,7 +106,7 @@ def test_apply_fix_uses_the_previewed_wording_keeps_the_labels_and_checks_again(
     reply_html = page.reply_html()
     assert ">不知道</mark>" not in reply_html
     for label in ("安抚", "道歉", "收集信息", "方案与时限"):  # the part labels stay after a fix
-        assert f">{label}</span>" in reply_html
+        assert f'data-label="{label}"' in reply_html
 
 
 def test_a_fix_that_would_repeat_the_sentence_drops_the_phrase_instead() -> None:
@@ -127,7 +127,7 @@ def test_an_edit_is_checked_again_and_keeps_the_labels_of_parts_it_left() -> Non
     assert not any("必须修改" in e.value for e in page.at.error)
     reply_html = page.reply_html()
     assert "<mark" not in reply_html and 'data-blocking="0"' in reply_html
-    assert ">安抚</span>" in reply_html and ">道歉</span>" in reply_html
+    assert 'data-label="安抚"' in reply_html and 'data-label="道歉"' in reply_html
     assert any("已修改" in c.value for c in page.at.caption)
 
     page.at.text_area(key=REPLY_TEXT_KEY).input(CLEAN_EDIT + "您必须今天之内把照片发过来！！").run()

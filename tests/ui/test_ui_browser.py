@@ -178,8 +178,7 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
         "我帮您查一下物流" in prompt and "202411230001" in prompt
     )  # the conversation panel reached the model
     body = _body(browser)
-    for label in ("安抚", "道歉", "收集信息", "方案与时限"):
-        assert label in body
+    assert {"安抚", "道歉", "收集信息", "方案与时限"} <= set(_part_labels(browser))  # drawn in the editor
     assert "依据：002_9cdc463163140990.txt" in body and "scripted-qwen" in body
     assert "Press" not in body and "✓" not in _status_labels(browser)
     _fits_one_screen(browser)
@@ -211,7 +210,7 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     assert "改后：我马上为您联系物流核实您投诉的包裹" in _body(browser)
     _press(browser, Keys.ALT, "1")
     wait.until(lambda d: "请您稍等" not in _marks(d) and "稍等" not in _editor_text(d))
-    assert "方案与时限" in _body(browser)
+    assert "方案与时限" in _part_labels(browser)
     _save_screenshot(browser, tmp_path, DOCS / "ui-after-fix.png")
     fixed = _editor_text(browser)
     _press(browser, Keys.CONTROL, Keys.SHIFT, "c")  # nothing blocks: no question
@@ -256,11 +255,12 @@ def test_rewrite_shows_the_original_beside_and_a_failed_model_still_raises_the_e
     own_reply.send_keys(AGENT_TEXT)
     _textarea(browser, "客户的消息（可选）").send_keys(CUSTOMER)
     own_reply.send_keys(Keys.CONTROL, Keys.ENTER)
-    wait.until(lambda d: "你的原文" in _body(d) and _marks(d))
+    original = '[data-testid="stExpander"] .huashu-reply mark'
+    wait.until(lambda d: "你的原文" in _body(d) and d.find_elements(By.CSS_SELECTOR, original))
     body = _body(browser)
     assert "等着吧" in body and "没办法" in body and "语气 标准" in body
-    original_marks = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"] .huashu-reply mark')
-    assert any("没办法" in m.text for m in original_marks)
+    assert any("没办法" in m.text for m in browser.find_elements(By.CSS_SELECTOR, original))
+    assert "配送情况" in _editor_text(browser) and not _marks(browser)  # the rewrite passed
     _fits_one_screen(browser)
     _save_screenshot(browser, tmp_path, DOCS / "ui-rewrite.png")
 
@@ -375,6 +375,13 @@ def _editor_text(browser: Any) -> str:
     return str(editor.get_attribute("value")) if editor else ""
 
 
+def _part_labels(browser: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    parts = browser.find_elements(By.CSS_SELECTOR, ".huashu-overlay .huashu-part")
+    return [str(p.get_attribute("data-label")) for p in parts]
+
+
 def _body(browser: Any) -> str:
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
@@ -402,7 +409,7 @@ def _marks(browser: Any) -> list[str]:
     from selenium.webdriver.common.by import By
 
     try:
-        return [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".huashu-reply mark")]
+        return [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".huashu-overlay mark")]
     except StaleElementReferenceException:  # the page re-rendered while we looked
         return []
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from ui_helpers import BAD_REPLY, CUSTOMER, GOOD_REPLY
 
@@ -16,7 +19,7 @@ from drafting.errors import (
 from drafting.fake import FakeChatClient
 from drafting.models import Reply, Ticket
 from drafting.ui.errors import friendly
-from drafting.ui.highlight import reply_html, section_labels
+from drafting.ui.highlight import overlay_html, reply_html, section_labels
 from drafting.ui.inputs import parse_facts, parse_history
 from drafting.ui.state import (
     DraftRequest,
@@ -182,3 +185,17 @@ def test_friendly_errors_pick_the_most_specific_message() -> None:
     )
     unexpected = friendly(KeyError("boom"))
     assert unexpected.retry and unexpected.detail == "KeyError: 'boom'"
+
+
+def test_the_layer_behind_the_editor_has_exactly_the_editors_text() -> None:
+    reply = Reply(soothe="理解您", apology="抱歉<b>", solution="这是规定", commitment="2个工作日内回复")
+    text = reply.text
+    start = text.index("这是规定")
+    violations = [_violation(start, start + 4, "block", "b"), _violation(len(text), len(text), "block", "ms")]
+    layer = overlay_html(text, violations, reply.section_spans())
+    inner = layer[layer.index(">") + 1 : layer.rindex("</div>")]
+    assert html.unescape(re.sub(r"<[^>]+>", "", inner)) == text  # character for character, tags aside
+    assert '<mark class="block">这是规定</mark><span class="huashu-num block" data-n="[1]">' in layer
+    assert 'data-n="⟨2 此处缺少内容⟩"' in layer
+    assert [m for m in re.findall(r'data-label="([^"]+)"', layer)] == ["安抚", "道歉", "方案与时限"]
+    assert f'data-text="{html.escape(text, quote=True)}"' in layer  # the copy and paint scripts compare it

@@ -108,7 +108,7 @@ class Page:
         return "\n".join(str(h.value) for h in self.at.html)
 
     def reply_html(self) -> str:
-        """The composer's highlighted reply (the first reply HTML on the page)."""
+        """The composer's highlighted reply: the layer drawn behind the editor (the first reply HTML)."""
         return next(str(h.value) for h in self.at.html if "huashu-reply" in str(h.value))
 
     def errors(self) -> str:
