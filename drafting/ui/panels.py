@@ -11,13 +11,7 @@ from drafting.ui.browser import COPY_KEY, FIX_KEY_PREFIX, REPLY_KEY, checked_sta
 from drafting.ui.errors import show_error
 from drafting.ui.feedback import RATING_NAMES, FeedbackStore, Rating, record_from_workspace
 from drafting.ui.highlight import missing_label, overlay_html, reply_html
-from drafting.ui.state import (
-    Workspace,
-    attempt_history,
-    can_apply,
-    preview_fix,
-    replaceable_rule_ids,
-)
+from drafting.ui.state import FixPreview, Workspace, attempt_history
 from guards import GuardReport, Violation
 
 WORKSPACE_KEY = "workspace"
@@ -75,12 +69,12 @@ def render_findings(workspace: Workspace) -> None:
         st.markdown(f"**发现 {len(violations)} 个问题**")
     else:
         st.markdown("**没有发现问题**")
-    replaceable = replaceable_rule_ids(workspace.checker.policy)
     for number, violation in enumerate(violations, 1):
         with st.container(border=True):
-            _finding(number, violation)
-            if can_apply(violation, replaceable):
-                _fix(workspace, number, violation)
+            preview = workspace.preview(violation)
+            _finding(number, violation, offers_fix=preview is not None)
+            if preview is not None:
+                _fix(number, violation, preview, workspace)
     if workspace.original is not None:
         _original(workspace.original)
     _history(workspace)
@@ -104,7 +98,7 @@ def _verdict(workspace: Workspace) -> None:
     )
 
 
-def _finding(number: int, violation: Violation) -> None:
+def _finding(number: int, violation: Violation, *, offers_fix: bool) -> None:
     category = CATEGORY_LABELS.get(violation.category, violation.category)
     where = f" “{violation.match}”" if violation.match else f"（{missing_label(violation)}）"
     st.markdown(
@@ -112,17 +106,21 @@ def _finding(number: int, violation: Violation) -> None:
         help=f"规则 {violation.rule_id}",
     )
     st.markdown(violation.message)
-    if violation.suggestion and not violation.match:
+    if violation.suggestion and not violation.match and not offers_fix:
         st.markdown(f"可以这样写：{violation.suggestion}")
     st.caption(f"依据：{violation.source}")
 
 
-def _fix(workspace: Workspace, number: int, violation: Violation) -> None:
-    preview = preview_fix(workspace.text, violation)
+def _fix(number: int, violation: Violation, preview: FixPreview, workspace: Workspace) -> None:
     st.markdown(f"改后：{preview.after}")
     if preview.note:
         st.caption(preview.note)
-    label = f"删去“{violation.match}”" if not preview.replacement else f"改为“{preview.replacement}”"
+    if preview.start == preview.end:
+        label = f"补上“{preview.replacement}”"
+    elif not preview.replacement:
+        label = f"删去“{violation.match}”"
+    else:
+        label = f"改为“{preview.replacement}”"
     st.button(
         f"应用修改：{label}（Alt+{number}）" if number <= 9 else f"应用修改：{label}",
         key=f"{FIX_KEY_PREFIX}{number}",

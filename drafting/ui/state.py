@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from drafting.engine import Drafter, ReplyChecker, StreamEvent
-from drafting.models import Attempt, Draft, DraftKind, ScenarioChoice, Ticket
+from drafting.models import SECTION_ORDER, Attempt, Draft, DraftKind, ScenarioChoice, Ticket, finish_section
 from drafting.triage import Escalation, detect_escalation
 from guards import Channel, GuardReport, Policy, Violation
 from guards.text import Span
@@ -130,6 +130,16 @@ class Workspace:
         self.report = self.checker.check(text, self.draft.scenario)
         return True
 
+    def preview(self, violation: Violation) -> FixPreview | None:
+        """The fix the page offers for a finding: a phrase replaced, or a missing part put in its place."""
+        policy = self.checker.policy
+        if can_apply(violation, replaceable_rule_ids(policy)):
+            return preview_fix(self.text, violation)
+        element = missing_element(policy, violation)
+        if element is None or not violation.suggestion:
+            return None
+        return preview_insertion(self.text, violation.suggestion, element, self.sections())
+
     def sections(self) -> dict[str, Span]:
         """The model's part labels, carried over to the text as edited where it still matches a part."""
         return carry_sections(self.draft.text, self.draft.reply.section_spans(), self.text)
@@ -139,7 +149,9 @@ class Workspace:
         text = self.report.text
         if violation not in self.report.violations:
             raise ValueError("this finding is not in the current text any more")
-        fix = preview_fix(text, violation)
+        fix = self.preview(violation)
+        if fix is None:
+            raise ValueError("this finding has no wording to put in")
         new_text = text[: fix.start] + fix.replacement + text[fix.end :]
         self.applied_fixes.append(AppliedFix(violation.rule_id, text[fix.start : fix.end], fix.replacement))
         self.update_text(new_text)
@@ -248,6 +260,29 @@ def preview_fix(text: str, violation: Violation) -> FixPreview:
     before = text[sentence.start : sentence.end]
     after = text[sentence.start : start] + replacement + text[end : sentence.end]
     return FixPreview(before, after, start, end, replacement, note)
+
+
+def missing_element(policy: Policy, violation: Violation) -> str | None:
+    """The reply part a missing-structure finding asks for (soothe, apology …), from the policy."""
+    for element in policy.missing_structure.elements:
+        if element.id == violation.rule_id:
+            return element.element
+    return None
+
+
+def preview_insertion(text: str, wording: str, element: str, sections: Mapping[str, Span]) -> FixPreview:
+    """The policy's wording for a missing part, put after the parts that come before it in a reply."""
+    sentence = finish_section(wording)
+    earlier = SECTION_ORDER[: SECTION_ORDER.index(element)] if element in SECTION_ORDER else SECTION_ORDER
+    ends = [span.end for name, span in sections.items() if name in earlier]
+    at = max(ends) if ends else (len(text) if element in ("details_request", "solution") else 0)
+    while at < len(text) and text[at] in "。！？!?. ":  # after the sentence mark of the part before
+        at += 1
+    context_start, context_end = max(0, at - 12), min(len(text), at + 12)
+    before = text[context_start:context_end]
+    after = text[context_start:at] + sentence + text[at:context_end]
+    note = "缺少的部分用规范里的原话补上，放在它该在的位置；补好后请通读一遍。"
+    return FixPreview(before, after, at, at, sentence, note)
 
 
 def _sentence_around(text: str, start: int, end: int) -> Span:

@@ -303,3 +303,14 @@ def test_even_a_bug_in_the_page_shows_a_message_not_a_traceback() -> None:
     page.at.run()
     assert not page.at.exception
     assert "意外的错误" in page.errors() and "AttributeError" in page.details()
+
+
+def test_a_missing_part_is_put_in_with_the_policys_wording_where_it_belongs() -> None:
+    no_apology = GOOD_REPLY.replace("非常抱歉给您带来了不好的体验", "")
+    page = open_page([no_apology], max_attempts=1).draft()
+    assert "ms.apology" in {v.rule_id for v in _workspace(page.at.session_state).report.violations}
+    page.button("应用修改：补上“非常抱歉给您带来了不好的体验。”").click().run()
+
+    text = page.at.session_state[REPLY_TEXT_KEY]
+    assert "非常理解您着急的心情。非常抱歉给您带来了不好的体验。麻烦您说一下" in text
+    assert "ms.apology" not in {v.rule_id for v in _workspace(page.at.session_state).report.violations}

@@ -29,6 +29,7 @@ from drafting.ui.state import (
     can_apply,
     carry_sections,
     preview_fix,
+    preview_insertion,
     replaceable_rule_ids,
 )
 from guards import PolicyError, Violation, default_policy
@@ -199,3 +200,12 @@ def test_the_layer_behind_the_editor_has_exactly_the_editors_text() -> None:
     assert 'data-n="⟨2 此处缺少内容⟩"' in layer
     assert [m for m in re.findall(r'data-label="([^"]+)"', layer)] == ["安抚", "道歉", "方案与时限"]
     assert f'data-text="{html.escape(text, quote=True)}"' in layer  # the copy and paint scripts compare it
+
+
+def test_a_missing_part_goes_after_the_parts_before_it_or_to_its_end_of_the_reply() -> None:
+    reply = Reply(greeting="您好", soothe="理解您的心情", solution="我马上核实")
+    apology = preview_insertion(reply.text, "非常抱歉", "apology", reply.section_spans())
+    assert apology.after.startswith("您好，理解您的心情。非常抱歉。我马上核实")
+    text = "我马上为您核实。"
+    assert preview_insertion(text, "理解您", "soothe", {}).start == 0
+    assert preview_insertion(text, "请提供订单号", "details_request", {}).start == len(text)

@@ -134,13 +134,14 @@ def open_page(
     app_file: Path = APP_FILE,
     settings: Settings | None = None,
     client: ChatClient | None = None,
+    max_attempts: int = 3,
 ) -> Page:
     """The agent page, run once, drafting with `client` (default: a FakeChatClient on `script`)."""
     client = client or FakeChatClient(script)
     local = local or FakeLocalModel()
 
     def make_drafter(policy: Policy, on_status: object) -> Drafter:
-        return Drafter(client, policy=policy)
+        return Drafter(client, policy=policy, max_attempts=max_attempts)
 
     backend = Backend(
         make_drafter=make_drafter,
