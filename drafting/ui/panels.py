@@ -56,7 +56,7 @@ def render_composer(workspace: Workspace) -> None:
         pressed = copy.button(
             "复制", key=COPY_KEY, type="primary", icon=":material/content_copy:", use_container_width=True
         )
-        hint.caption("Ctrl+Shift+C 复制 · Alt+数字 应用第几条修改 · Esc 离开输入框，再按 Esc 开新工单")
+        hint.caption("Ctrl+Shift+C 复制 · Alt+数字 应用第几条修改 · 连按两次 Esc 开新工单")
     if pressed:  # only without the page script (it copies in the browser and stops this click)
         _copy_fallback(workspace)
     _feedback(workspace)

@@ -74,6 +74,16 @@ def test_history_says_in_chinese_what_each_attempt_really_fixed() -> None:
     assert not any("fp." in line for line in lines)  # category names, not rule ids
 
 
+def test_history_does_not_count_a_rule_as_fixed_when_the_next_attempt_breaks_it_again() -> None:
+    still_vague = BAD_REPLY.replace("这个我不知道，这是规定", "这个我不清楚")
+    page = open_page([BAD_REPLY, still_vague, GOOD_REPLY]).draft()
+    history = next(e for e in page.at.expander if "修改记录" in e.label)
+    lines = [c.value for c in history.caption]
+    assert "第1稿：禁用语“不知道” → 第2稿仍有同类问题" in lines
+    assert "第1稿：禁用语“不知道” → 第2稿已改" not in lines
+    assert "第2稿：禁用语“不清楚” → 第3稿已改" in lines
+
+
 def test_rewrite_shows_the_agents_original_with_its_findings_beside_the_rewrite() -> None:
     page = open_page([GOOD_REPLY]).rewrite("等着吧，物流的事我们也没办法，订单202411230001", tone="电商")
 
