@@ -28,6 +28,7 @@ header[data-testid="stHeader"] { display: none; }
   padding-top: 0.8rem !important; padding-bottom: 1rem !important; max-width: 100% !important;
 }
 [data-testid="InputInstructions"] { display: none; }
+[data-testid="stElementContainer"]:has(.huashu-overlay-src) { display: none; }
 .st-key-copy button { min-height: 3rem; font-size: 1.1rem; }
 .huashu-reply { font-size: 1.02rem; }
 .st-key-reply_text textarea {
