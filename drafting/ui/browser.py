@@ -134,6 +134,16 @@ _SCRIPT = """
     }
     return state();
   }
+  // A fix applies to the checked text: typing not yet checked is checked first, never overwritten.
+  async function applyFix(number) {
+    const area = editor();
+    if (area && (!state() || state().dataset.text !== area.value)) {
+      clearTimeout(timer); commit(area);
+      await checked(area.value);
+      await sleep(300);  // the fix buttons of the new findings are drawn after the marker
+    }
+    press(`.st-key-__FIX__${number} button`);
+  }
   async function copy(button) {
     const area = editor();
     if (!area) { return; }
@@ -175,7 +185,7 @@ _SCRIPT = """
       press("[data-testid='stFormSubmitButton'] button");
     } else if (event.altKey && /^Digit[1-9]$/.test(event.code)) {
       event.preventDefault();
-      press(`.st-key-__FIX__${event.code.slice(5)} button`);
+      applyFix(event.code.slice(5));
     } else if (key === "Escape" && !doc.querySelector("[role='dialog'], [role='listbox']")) {
       const typing = ["TEXTAREA", "INPUT"].includes(event.target.tagName);
       if (typing) { event.target.blur(); return; }  // a first Esc leaves the field: no work lost by accident

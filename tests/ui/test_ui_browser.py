@@ -181,6 +181,7 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     assert {"安抚", "道歉", "收集信息", "方案与时限"} <= set(_part_labels(browser))  # drawn in the editor
     assert "依据：002_9cdc463163140990.txt" in body and "scripted-qwen" in body
     assert "Press" not in body and "✓" not in _status_labels(browser)
+    assert "改后：我马上为您联系物流核实您投诉的包裹" in body  # fix 1, previewed in its sentence
     _fits_one_screen(browser)
     _save_screenshot(browser, tmp_path, SCREENSHOT)
 
@@ -203,13 +204,12 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     wait.until(lambda d: _alert(d)).accept()
     wait.until(lambda d: _read_clipboard(d) == edited)
 
-    # Alt+1 applies the first fix (previewed beside the reply); the labels stay.
+    # Alt+1 right after typing: the edit is checked first and kept, then fix 1 of the new check applies.
     editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
     editor.send_keys(Keys.CONTROL, Keys.END, Keys.NULL, Keys.BACKSPACE * len("这是规定"))
-    wait.until(lambda d: "通过规范检查" in _body(d))
-    assert "改后：我马上为您联系物流核实您投诉的包裹" in _body(browser)
     _press(browser, Keys.ALT, "1")
-    wait.until(lambda d: "请您稍等" not in _marks(d) and "稍等" not in _editor_text(d))
+    wait.until(lambda d: "稍等" not in _editor_text(d) and "通过规范检查" in _body(d))
+    assert "这是规定" not in _editor_text(browser) and "请您稍等" not in _marks(browser)
     assert "方案与时限" in _part_labels(browser)
     _save_screenshot(browser, tmp_path, DOCS / "ui-after-fix.png")
     fixed = _editor_text(browser)
