@@ -130,7 +130,9 @@ def _fix(number: int, violation: Violation, preview: FixPreview, workspace: Work
 
 
 def _apply_fix(workspace: Workspace, violation: Violation) -> None:
-    # ValueError: the text changed since the button was drawn; the page shows the current findings.
+    # The click may carry an edit made since the last check: check it first, never overwrite it.
+    workspace.update_text(st.session_state.get(REPLY_TEXT_KEY, workspace.text))
+    # ValueError: the edit moved or removed the finding; the page shows the current findings.
     with contextlib.suppress(ValueError):
         st.session_state[REPLY_TEXT_KEY] = workspace.apply_fix(violation)
 

@@ -119,6 +119,15 @@ def test_apply_fix_uses_the_previewed_wording_keeps_the_labels_and_checks_again(
         assert f'data-label="{label}"' in reply_html
 
 
+def test_a_fix_clicked_right_after_an_edit_keeps_the_edit() -> None:
+    page = open_page([BAD_REPLY]).draft()
+    edited = _workspace(page.at.session_state).text + "感谢您的耐心。"
+    page.at.text_area(key=REPLY_TEXT_KEY).input(edited)  # not checked yet: the click carries it
+    page.button("应用修改：改为“为您查询一下”").click().run()
+    text = page.at.session_state[REPLY_TEXT_KEY]
+    assert text.endswith("感谢您的耐心。") and "这个我为您查询一下" in text
+
+
 def test_a_fix_that_would_repeat_the_sentence_drops_the_phrase_instead() -> None:
     reply = GOOD_REPLY.replace("我马上为您联系物流", "请您稍等，我马上为您联系物流")
     page = open_page([reply]).draft()
