@@ -201,6 +201,9 @@ def _feedback(workspace: Workspace) -> None:
 def _save_feedback(workspace: Workspace) -> None:
     rating: Rating | None = st.session_state.get(VOTE_KEY)
     note = str(st.session_state.get(NOTE_KEY) or "")
+    workspace.update_text(
+        st.session_state.get(REPLY_TEXT_KEY, workspace.text)
+    )  # the text as the agent left it
     try:
         store = FeedbackStore()
         if rating is None:

@@ -193,7 +193,8 @@ def test_escalation_is_raised_from_the_message_even_when_the_model_fails() -> No
 def test_one_vote_per_reply_that_can_be_changed_or_taken_back(feedback_db: Path) -> None:
     page = open_page([BAD_REPLY]).draft()
     page.button("应用修改：改为“为您查询一下”").click().run()
-    page.at.segmented_control(key="vote").set_value("up").run()
+    page.at.text_area(key=REPLY_TEXT_KEY).input(page.at.session_state[REPLY_TEXT_KEY] + "谢谢。")
+    page.at.segmented_control(key="vote").set_value("up").run()  # carries the unchecked edit
     page.at.text_input(key="feedback_note").input("不要说规定").run()
     page.at.segmented_control(key="vote").set_value("down").run()
 
@@ -205,7 +206,8 @@ def test_one_vote_per_reply_that_can_be_changed_or_taken_back(feedback_db: Path)
     data = json.loads(record)
     assert (rating, note) == ("down", "不要说规定")
     assert data["message"] == CUSTOMER and data["kind"] == "draft"
-    assert "为您查询一下" in data["final_text"] and "不知道" in data["model_text"]
+    assert "为您查询一下" in data["final_text"] and data["final_text"].endswith("谢谢。")
+    assert "不知道" in data["model_text"]
     assert data["applied_fixes"] == [
         {"rule_id": "fp.dont_know", "match": "不知道", "replacement": "为您查询一下"}
     ]
