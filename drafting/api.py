@@ -8,7 +8,7 @@ from typing import cast
 from drafting.client import OpenAIChatClient
 from drafting.engine import DEFAULT_MAX_ATTEMPTS, Drafter
 from drafting.settings import Settings, StructuredMode, load_settings
-from guards import Policy
+from guards import CompiledPolicy, Policy
 
 StatusCallback = Callable[[str], None]
 LOCAL_MODEL_SOURCE = "embedded local model"
@@ -41,7 +41,7 @@ def build_client(
 def build_drafter(
     settings: Settings | None = None,
     *,
-    policy: Policy | None = None,
+    policy: Policy | CompiledPolicy | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     on_status: StatusCallback | None = None,
 ) -> Drafter:

@@ -19,7 +19,7 @@ import httpx2
 import openai
 import pydantic
 from openai.types.chat import ChatCompletion
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
@@ -139,7 +139,14 @@ def is_transient(exc: BaseException) -> bool:
 class OpenAIChatClient:
     """A ChatClient for any OpenAI-compatible endpoint, through the `openai` SDK."""
 
-    def __init__(self, settings: Settings, *, http_client: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: Any = None,
+        on_retry: Callable[[RetryCallState], None] | None = None,
+    ) -> None:
+        """`on_retry` is called before each wait for another attempt (a page shows "attempt n of m")."""
         if not settings.base_url:
             raise EndpointError("no endpoint configured", hint="set HUASHU_BASE_URL or use build_client()")
         if not settings.model:
@@ -148,6 +155,7 @@ class OpenAIChatClient:
                 hint="set HUASHU_MODEL to a model the endpoint serves",
             )
         self.settings = settings
+        self.on_retry = on_retry
         self.mode: StructuredMode = settings.structured_mode
         self._model = settings.model
         base_url, query = split_query(settings.base_url)
@@ -247,7 +255,7 @@ class OpenAIChatClient:
         """Send the request (retrying transient failures before the deadline); downgrade the mode once."""
         while True:
             try:
-                retrying = retry_policy(self.settings, deadline)
+                retrying = retry_policy(self.settings, deadline, before_sleep=self.on_retry)
                 return retrying(lambda: self._send(request, stream=stream, timeout=deadline.remaining()))
             except openai.OpenAIError as exc:
                 weaker = weaker_mode(exc, self.mode, self.settings)
@@ -356,9 +364,14 @@ RESPONSE_FORMATS: dict[StructuredMode, Callable[[dict[str, Any], str], dict[str,
 }
 
 
-def retry_policy(settings: Settings, deadline: Deadline | None = None) -> Retrying:
+def retry_policy(
+    settings: Settings,
+    deadline: Deadline | None = None,
+    before_sleep: Callable[[RetryCallState], None] | None = None,
+) -> Retrying:
     """The one retry layer: transient failures, Retry-After or jittered backoff, max_retries,
-    and (for one call) no retry whose wait would pass the call's deadline."""
+    and (for one call) no retry whose wait would pass the call's deadline; `before_sleep` hears
+    of each retry."""
     stop: stop_base = stop_after_attempt(settings.max_retries + 1)
     if deadline is not None:
         stop = stop | StopAtDeadline(deadline)
@@ -367,6 +380,7 @@ def retry_policy(settings: Settings, deadline: Deadline | None = None) -> Retryi
         wait=WaitRetryAfter(settings.retry_wait_s, settings.retry_max_wait_s),
         stop=stop,
         reraise=True,
+        before_sleep=before_sleep,
     )
 
 

@@ -116,16 +116,20 @@ class Drafter:
         self,
         client: ChatClient,
         *,
-        policy: Policy | None = None,
+        policy: Policy | CompiledPolicy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_temperature: float | None = RETRY_TEMPERATURE,
     ) -> None:
+        """`policy`: a Policy (compiled here) or one already compiled; default the built-in one."""
         if max_attempts < 1:
             raise InputError(f"max_attempts must be at least 1, not {max_attempts}")
         self.client = client
         self.retry_temperature = retry_temperature
-        self.policy = policy or guards.default_policy()
-        self.compiled = compile_policy(self.policy)
+        if isinstance(policy, CompiledPolicy):
+            self.compiled = policy
+        else:
+            self.compiled = compile_policy(policy) if policy else guards.default_compiled()
+        self.policy = self.compiled.policy
         self.max_attempts = max_attempts
         self.prompts = Prompts(self.policy)
 

@@ -58,7 +58,8 @@ def _removed_phrases(record: FeedbackRecord) -> list[str]:
 def _kept_fixes(record: FeedbackRecord) -> list[str]:
     """Suggested wordings the agent applied and kept in the final text."""
     final = fold(record.final_text)
-    return list(dict.fromkeys(f.replacement for f in record.applied_fixes if fold(f.replacement) in final))
+    kept = (f.replacement for f in record.applied_fixes if f.replacement and fold(f.replacement) in final)
+    return list(dict.fromkeys(kept))
 
 
 def _origin(record: FeedbackRecord) -> str:

@@ -23,8 +23,8 @@ Examples:
 
 \b
 The page drafts with the same model as `huashu draft`: HUASHU_BASE_URL / HUASHU_API_KEY /
-HUASHU_MODEL, or the embedded local model (start and stop it from the sidebar).
-Feedback (👍/👎) goes to HUASHU_FEEDBACK_DB (default: feedback.sqlite in the user data
+HUASHU_MODEL, or the embedded local model (start and stop it under 详情 on the page).
+Feedback (有用/没用) goes to HUASHU_FEEDBACK_DB (default: feedback.sqlite in the user data
 directory); `huashu feedback export` turns it into eval cases.
 """
 

@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from tenacity import RetryCallState
+
 from drafting.api import build_drafter
+from drafting.client import OpenAIChatClient
 from drafting.engine import Drafter
 from drafting.local.server import LocalEndpoint
 from drafting.settings import Settings, load_settings
-from guards import Policy, load_policy
+from guards import CompiledPolicy, Policy, compile_policy, load_policy
 from guards.loader import DEFAULT_POLICY_NAME
 
 BACKEND_KEY = "huashu_backend"
 POLICY_ENV = "HUASHU_POLICY"
 StatusCallback = Callable[[str], None]
-DrafterFactory = Callable[[Policy, StatusCallback], Drafter]
+DrafterFactory = Callable[[CompiledPolicy, StatusCallback], Drafter]
 
 
 class LocalModelControls(Protocol):
@@ -64,13 +67,29 @@ class EmbeddedLocalModel:
         return local_model.stop_server()
 
 
-def _build_drafter(policy: Policy, on_status: StatusCallback) -> Drafter:
-    return build_drafter(policy=policy, on_status=on_status)
+def _build_drafter(policy: CompiledPolicy, on_status: StatusCallback) -> Drafter:
+    drafter = build_drafter(policy=policy, on_status=on_status)
+    if isinstance(drafter.client, OpenAIChatClient):
+        report_retries(drafter.client, on_status)
+    return drafter
+
+
+def report_retries(client: OpenAIChatClient, on_status: StatusCallback) -> None:
+    """Tell the agent while the client waits to try the endpoint again (attempt n of m)."""
+    total = client.settings.max_retries + 1
+
+    def before_sleep(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        when = f"{wait:.0f} 秒后" if wait >= 1 else "马上"
+        on_status(f"模型服务暂时没有回答，{when}进行第 {state.attempt_number + 1} 次尝试（共 {total} 次）…")
+
+    # The client's one retry layer tells the page; the UI needs no retry logic of its own.
+    client.on_retry = before_sleep
 
 
 @dataclass(frozen=True)
 class Backend:
-    """The drafter factory, the settings shown in the sidebar, the local model and the policy file."""
+    """The drafter factory, the settings shown in the status line, the local model and the policy file."""
 
     make_drafter: DrafterFactory = _build_drafter
     settings: Callable[[], Settings] = load_settings
@@ -86,10 +105,11 @@ def default_backend(env: Mapping[str, str] | None = None) -> Backend:
 
 @dataclass(frozen=True)
 class LoadedPolicy:
-    """A policy and how the sidebar names it."""
+    """A policy, compiled once, and how the status line names it."""
 
     policy: Policy
     label: str
+    compiled: CompiledPolicy
 
 
 def page_policy(path: str | None) -> LoadedPolicy:
@@ -106,8 +126,8 @@ def page_policy(path: str | None) -> LoadedPolicy:
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str | None, mtime: float) -> LoadedPolicy:
-    # Cached by file and mtime: the guards compile a policy's regexes once per Policy object.
+    # Cached by file and mtime (the page reruns on every interaction): compiled once per version.
     policy = load_policy(path)
     meta = f"{policy.meta.name} {policy.meta.version}"
     label = f"{path}（{meta}）" if path else f"{DEFAULT_POLICY_NAME}，内置（{meta}）"
-    return LoadedPolicy(policy, label)
+    return LoadedPolicy(policy, label, compile_policy(policy))

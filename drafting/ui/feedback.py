@@ -21,6 +21,7 @@ from guards import Channel
 
 Rating = Literal["up", "down"]
 RATING_MARKS: dict[Rating, str] = {"up": "👍", "down": "👎"}
+RATING_NAMES: dict[Rating, str] = {"up": "有用", "down": "没用"}
 FEEDBACK_DB_ENV = "HUASHU_FEEDBACK_DB"
 _SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -142,6 +143,23 @@ class FeedbackStore:
                 (created, record.rating, record.note, payload),
             )
             return int(cursor.lastrowid or 0)
+
+    def replace(self, record_id: int, record: FeedbackRecord) -> int:
+        """Change a saved record (the agent changed their vote or note); its id, a new one if it was gone."""
+        payload = record.model_dump_json(exclude={"id", "created_at", "rating", "note"})
+        with self._connect(create=True) as db:
+            cursor = db.execute(
+                "UPDATE feedback SET rating = ?, note = ?, record = ? WHERE id = ?",
+                (record.rating, record.note, payload, record_id),
+            )
+            if cursor.rowcount:
+                return record_id
+        return self.add(record)
+
+    def remove(self, record_id: int) -> None:
+        """Delete a saved record (the agent took their vote back)."""
+        with self._connect(create=True) as db:
+            db.execute("DELETE FROM feedback WHERE id = ?", (record_id,))
 
     def records(self) -> list[FeedbackRecord]:
         """Every saved record, oldest first ([] when nothing was saved yet)."""

@@ -25,9 +25,17 @@ def draft_form() -> Request | None:
     names = labels()
     with st.form("draft_form", border=False):
         message = st.text_area(
-            "客户的消息", key="draft_message", height=140, placeholder="把客户发来的消息粘贴到这里"
+            "客户的消息", key="draft_message", height=100, placeholder="把客户发来的消息粘贴到这里"
         )
-        left, middle, right = st.columns(3)
+        st.markdown("**对话与订单**（可选：填了就不会再问客户已经给过的信息）")
+        turns, order = st.columns(2)
+        history = turns.text_area(
+            "之前的对话", key="draft_history", placeholder="客户：……\n客服：……", height=100
+        )
+        facts = order.text_area(
+            "订单信息", key="draft_facts", placeholder="每行一项：\n订单号：202411230001", height=100
+        )
+        left, middle, right = st.columns([1.15, 1.15, 0.8])
         channel = left.selectbox(
             "渠道", CHANNELS, format_func=lambda c: names["channels"][c], key="draft_channel"
         )
@@ -38,14 +46,7 @@ def draft_form() -> Request | None:
             key="draft_scenario",
         )
         address_as = right.text_input("称呼客户", value="您", key="draft_address", help="如 张先生、女士、亲")
-        with st.expander("订单信息与之前的对话（可选）"):
-            facts = st.text_area(
-                "订单信息", key="draft_facts", placeholder="每行一项：订单号：202411230001", height=80
-            )
-            history = st.text_area(
-                "之前的对话", key="draft_history", placeholder="客户：……\n客服：……", height=80
-            )
-        submitted = st.form_submit_button("起草", type="primary", use_container_width=True)
+        submitted = st.form_submit_button("起草（Ctrl+Enter）", type="primary", use_container_width=True)
     if not submitted:
         return None
     return _checked(
@@ -69,9 +70,9 @@ def rewrite_form() -> Request | None:
     names = labels()
     with st.form("rewrite_form", border=False):
         agent_text = st.text_area(
-            "我的回复（待改写）", key="rewrite_text", height=140, placeholder="粘贴你写好的回复"
+            "我的回复（待改写）", key="rewrite_text", height=120, placeholder="粘贴你写好的回复"
         )
-        customer = st.text_area("客户的消息（可选）", key="rewrite_customer", height=80)
+        customer = st.text_area("客户的消息（可选）", key="rewrite_customer", height=90)
         left, right = st.columns(2)
         tone = left.selectbox("语气", tone_names(), key="rewrite_tone")
         channel = right.selectbox(
@@ -80,7 +81,7 @@ def rewrite_form() -> Request | None:
             format_func=lambda c: TONE_CHANNEL_LABEL if c is None else names["channels"][c],
             key="rewrite_channel",
         )
-        submitted = st.form_submit_button("改写", type="primary", use_container_width=True)
+        submitted = st.form_submit_button("改写（Ctrl+Enter）", type="primary", use_container_width=True)
     if not submitted:
         return None
     return _checked(
@@ -90,6 +91,17 @@ def rewrite_form() -> Request | None:
         empty=not agent_text.strip(),
         what="请先粘贴要改写的回复。",
     )
+
+
+# The inputs of one ticket and their empty values (a new ticket resets them).
+INPUT_KEYS = {
+    "draft_message": "",
+    "draft_history": "",
+    "draft_facts": "",
+    "draft_address": "您",
+    "rewrite_text": "",
+    "rewrite_customer": "",
+}
 
 
 def _checked(build: Callable[[], Request], *, empty: bool, what: str) -> Request | None:

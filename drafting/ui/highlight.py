@@ -100,6 +100,12 @@ def _marked(text: str, block: Span, violations: Sequence[Violation]) -> str:
     return "".join(out)
 
 
+def missing_label(violation: Violation) -> str:
+    """A short name of what is missing: the message's head ("缺少道歉"), else 此处缺少内容."""
+    head = violation.message.split("：", 1)[0]
+    return head if head.startswith("缺") and len(head) <= 12 else "此处缺少内容"
+
+
 def _touches(violation: Violation, block: Span, text_length: int) -> bool:
     if violation.end > violation.start:
         return violation.start < block.end and violation.end > block.start
@@ -110,5 +116,49 @@ def _touches(violation: Violation, block: Span, text_length: int) -> bool:
 
 def _number(number: int, violation: Violation, *, missing: bool = False) -> str:
     style = _NUMBER_STYLE["block" if violation.blocking else "warn"]
-    mark = f"⟨缺 {number}⟩" if missing else f"[{number}]"
-    return f'<sup class="huashu-finding" style="{style}">{mark}</sup>'
+    mark = f"⟨{number} {missing_label(violation)}⟩" if missing else f"[{number}]"
+    title = html.escape(violation.message, quote=True)
+    return f'<sup class="huashu-finding" style="{style}" title="{title}">{html.escape(mark)}</sup>'
+
+
+def overlay_html(text: str, violations: Sequence[Violation], sections: Mapping[str, Span] | None) -> str:
+    """The text exactly as the editor shows it, for the layer behind the editor.
+
+    Character for character the same text, so that it lines up with the editor's: findings are
+    <mark>s, and part labels and finding numbers are empty anchors whose chips the page's CSS
+    draws above the line (absolutely positioned, so they take no room in the text).
+    """
+    anchors: dict[int, list[str]] = {}
+    for block in _blocks(text, sections) if sections else []:
+        if block.label:
+            label = html.escape(block.label, quote=True)
+            anchors.setdefault(block.span.start, []).append(
+                f'<span class="huashu-part" data-label="{label}"></span>'
+            )
+    for number, violation in enumerate(violations, 1):
+        kind = "block" if violation.blocking else "warn"
+        if violation.end > violation.start:
+            chip = f"[{number}]"
+            at = violation.end
+        else:
+            chip = f"⟨{number} {missing_label(violation)}⟩"
+            at = min(violation.start, len(text))
+        chip = html.escape(chip, quote=True)
+        anchors.setdefault(at, []).append(f'<span class="huashu-num {kind}" data-n="{chip}"></span>')
+    cuts = sorted(
+        {0, len(text), *anchors, *(p for v in violations for p in (v.start, v.end) if p <= len(text))}
+    )
+    out = [
+        f'<div class="huashu-reply huashu-overlay-src" hidden data-text="{html.escape(text, quote=True)}">'
+    ]
+    for start, end in itertools.pairwise(cuts):
+        out.extend(anchors.get(start, []))
+        piece = html.escape(text[start:end])
+        covering = [v for v in violations if v.start <= start and end <= v.end and v.end > v.start]
+        if covering:
+            kind = "block" if any(v.blocking for v in covering) else "warn"
+            piece = f'<mark class="{kind}">{piece}</mark>'
+        out.append(piece)
+    out.extend(anchors.get(len(text), []) if len(text) > 0 else [])
+    out.append("</div>")
+    return "".join(out)

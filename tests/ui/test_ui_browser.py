@@ -1,9 +1,9 @@
-"""End to end in headless Chromium: `huashu ui` serves the page, a browser drafts a reply.
+"""End to end in headless Chromium at 1400×900: `huashu ui` serves the page, an agent works it by keyboard.
 
 The model is drafting.testing.FaultServer (real HTTP on 127.0.0.1) streaming scripted,
 real-looking replies; the page reaches it through HUASHU_BASE_URL like any endpoint. The
-screenshot goes to docs/screenshot-agent-page.png (shown in the README) when a CJK font is
-installed. Without chromium the test skips locally; under CI=true it fails.
+screenshots of the main states go to docs/ (screenshot-agent-page.png is shown in the README)
+when a CJK font is installed. Without chromium the test skips locally; under CI=true it fails.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_helpers import CUSTOMER, OPENING
+from ui_helpers import CUSTOMER, OPENING, THREATENING_CUSTOMER
 
 from drafting.fake import reply_json
-from drafting.testing import ChatAnswer, FaultServer
+from drafting.testing import ChatAnswer, ErrorStatus, FaultServer
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-agent-page.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOT = DOCS / "screenshot-agent-page.png"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -38,8 +39,17 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=1440,1900",
+    "--window-size=1400,900",
     "--lang=zh-CN",
+)
+AGENT_TEXT = "等着吧，物流的事我们也没办法，订单202411230001"
+REWRITTEN = reply_json(
+    scenario="shipping",
+    greeting="您好",
+    soothe="非常理解您着急的心情",
+    apology="非常抱歉给您带来了不好的体验",
+    solution="我马上为您联系物流核实订单202411230001的配送情况",
+    commitment="我们将在2个工作日内联系您反馈处理进展",
 )
 FIRST_ATTEMPT = reply_json(
     scenario="complaint", **OPENING, solution="这个我不知道，物流的事这是规定", commitment="保证今天解决"
@@ -84,6 +94,11 @@ def browser(tmp_path: Path) -> Iterator[Any]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.set_page_load_timeout(TIMEOUT_S)
+    # The agent's screen: a 1400×900 viewport, whatever the headless window's frame takes.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
     try:
         yield driver
     finally:
@@ -91,9 +106,10 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def model() -> Iterator[FaultServer]:
-    """The scripted model: a first attempt with blocking findings, then one with warnings only."""
-    with FaultServer([ChatAnswer(FIRST_ATTEMPT), ChatAnswer(FINAL_ATTEMPT)], model="scripted-qwen") as server:
+def model(request: pytest.FixtureRequest) -> Iterator[FaultServer]:
+    """The scripted model: by default a blocking first attempt, then (slowly) one with warnings only."""
+    script = getattr(request, "param", [ChatAnswer(FIRST_ATTEMPT), ChatAnswer(FINAL_ATTEMPT, delay_s=2.0)])
+    with FaultServer(script, model="scripted-qwen") as server:
         yield server
 
 
@@ -132,47 +148,165 @@ def page_url(model: FaultServer, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_a_browser_drafts_a_reply_sees_the_findings_and_applies_a_fix(
+def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     browser: Any, page_url: str, model: FaultServer, tmp_path: Path
 ) -> None:
+    """Ctrl+Enter drafts, typing re-checks, copy asks first, Alt+1 fixes, Ctrl+Shift+C copies, Esc clears."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, TIMEOUT_S)
     browser.get(page_url)
-    message_box = wait.until(
-        ec.element_to_be_clickable((By.CSS_SELECTOR, 'textarea[aria-label="客户的消息"]'))
-    )
+    message_box = wait.until(lambda d: _textarea(d, "客户的消息"))
+    assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
+    _textarea(browser, "之前的对话").send_keys("客户：耳机一周了还没到\n客服：我帮您查一下物流")
+    _textarea(browser, "订单信息").send_keys("订单号：202411230001")
     message_box.send_keys(CUSTOMER)
-    _visible(browser, By.CSS_SELECTOR, '[data-testid="stFormSubmitButton"] button')[0].click()
+    message_box.send_keys(Keys.CONTROL, Keys.ENTER)  # drafts, no mouse
 
-    wait.until(lambda d: _marks(d) and "通过规范检查" in d.page_source)
+    # While the second attempt is awaited: the rejected first one stays visible, the status runs.
+    wait.until(lambda d: "第 1 稿有" in _body(d) and "已请模型重写" in _body(d))
+    assert "这是规定" in _body(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderIconSpinner"]')
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderIconCheck"]')
+    wait.until(lambda d: _marks(d) and "通过规范检查" in _body(d))
     assert {"请您稍等", "您投诉"} <= set(_marks(browser))
     assert len(model.chat_requests) == 2 and all(r.body["stream"] for r in model.chat_requests)
-    body = browser.find_element(By.TAG_NAME, "body").text
-    for label in ("安抚", "道歉", "收集信息", "方案与时限"):
-        assert label in body
+    prompt = model.chat_requests[0].body["messages"][-1]["content"]
+    assert (
+        "我帮您查一下物流" in prompt and "202411230001" in prompt
+    )  # the conversation panel reached the model
+    body = _body(browser)
+    assert {"安抚", "道歉", "收集信息", "方案与时限"} <= set(_part_labels(browser))  # drawn in the editor
     assert "依据：002_9cdc463163140990.txt" in body and "scripted-qwen" in body
-    assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stCode"]')
-    _history(browser).click()
-    wait.until(lambda d: "下一稿改掉了" in d.find_element(By.TAG_NAME, "body").text)
-    screenshot = _screenshot_path(tmp_path)
-    assert browser.save_screenshot(str(screenshot))
-    assert screenshot.stat().st_size > 20_000
+    assert "Press" not in body and "✓" not in _status_labels(browser)
+    assert "改后：我马上为您联系物流核实您投诉的包裹" in body  # fix 1, previewed in its sentence
+    _fits_one_screen(browser)
+    _save_screenshot(browser, tmp_path, SCREENSHOT)
 
-    _button(browser, "应用修改：改为“马上为您办理”").click()
-    wait.until(lambda d: "请您稍等" not in _marks(d))
-    final_text = browser.find_element(By.CSS_SELECTOR, '[data-testid="stCode"] code').text
-    assert "马上为您办理" in final_text and "请您稍等" not in final_text
-    assert _copied(browser, page_url) == final_text
-    _button(browser, "👎").click()
-    wait.until(lambda d: "已保存反馈" in d.find_element(By.TAG_NAME, "body").text)
+    # The cursor is in the reply: typing a forbidden phrase is re-checked without Ctrl+Enter.
+    editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
+    wait.until(lambda d: d.switch_to.active_element == editor)
+    _press(browser, Keys.CONTROL, Keys.END)
+    _press(browser, "这是规定")
+    wait.until(lambda d: "必须修改" in _body(d))
+    assert browser.switch_to.active_element == editor  # the re-check did not take the focus away
+    edited = editor.get_attribute("value")
+    _grant_clipboard(browser, page_url)
+    _write_clipboard(browser, "before")
+    _press(browser, Keys.CONTROL, Keys.SHIFT, "c")
+    alert = wait.until(lambda d: _alert(d))
+    assert "还有 1 处必须修改的问题" in alert.text and "仍要复制" in alert.text
+    alert.dismiss()
+    assert _read_clipboard(browser) == "before"
+    browser.find_element(By.CSS_SELECTOR, ".st-key-copy button").click()
+    wait.until(lambda d: _alert(d)).accept()
+    wait.until(lambda d: _read_clipboard(d) == edited)
+
+    # Alt+1 right after typing: the edit is checked first and kept, then fix 1 of the new check applies.
+    editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
+    editor.send_keys(Keys.CONTROL, Keys.END, Keys.NULL, Keys.BACKSPACE * len("这是规定"))
+    _press(browser, Keys.ALT, "1")
+    wait.until(lambda d: "稍等" not in _editor_text(d) and "通过规范检查" in _body(d))
+    assert "这是规定" not in _editor_text(browser) and "请您稍等" not in _marks(browser)
+    assert "方案与时限" in _part_labels(browser)
+    _save_screenshot(browser, tmp_path, DOCS / "ui-after-fix.png")
+    fixed = _editor_text(browser)
+    _press(browser, Keys.CONTROL, Keys.SHIFT, "c")  # nothing blocks: no question
+    wait.until(lambda d: _read_clipboard(d) == fixed)
+    assert not _alert(browser)
+
+    # One vote, changed: one row.
+    _button(browser, "有用").click()
+    wait.until(lambda d: "已保存反馈：有用" in _body(d))
+    _button(browser, "没用").click()
+    wait.until(lambda d: "已保存反馈：没用" in _body(d))
     with sqlite3.connect(tmp_path / "feedback.sqlite") as db:
         assert db.execute("SELECT rating FROM feedback").fetchall() == [("down",)]
 
+    # Esc in a text field only leaves it; a second Esc starts the next ticket, empty.
+    editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
+    editor.send_keys(Keys.ESCAPE)
+    time.sleep(1)
+    assert _editor_text(browser) == fixed
+    _press(browser, Keys.ESCAPE)
+    wait.until(lambda d: "按 Ctrl+Enter 起草" in _body(d))
+    assert _textarea(browser, "客户的消息").get_attribute("value") == ""
+    wait.until(lambda d: d.switch_to.active_element == _textarea(d, "客户的消息"))  # ready for the next paste
+    assert _textarea(browser, "之前的对话").get_attribute("value") == ""
 
-def _screenshot_path(tmp_path: Path) -> Path:
+
+@pytest.mark.parametrize(
+    "model", [[ChatAnswer(REWRITTEN), ErrorStatus(401, "Incorrect API key provided")]], indirect=True
+)
+def test_rewrite_shows_the_original_beside_and_a_failed_model_still_raises_the_escalation(
+    browser: Any, page_url: str, model: FaultServer, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, TIMEOUT_S)
+    browser.get(page_url)
+    wait.until(lambda d: _textarea(d, "客户的消息"))
+    _tab(browser, "改写").click()
+    own_reply = wait.until(lambda d: _textarea(d, "我的回复（待改写）"))
+    own_reply.send_keys(AGENT_TEXT)
+    _textarea(browser, "客户的消息（可选）").send_keys(CUSTOMER)
+    own_reply.send_keys(Keys.CONTROL, Keys.ENTER)
+    original = '[data-testid="stExpander"] .huashu-reply mark'
+    wait.until(lambda d: "你的原文" in _body(d) and d.find_elements(By.CSS_SELECTOR, original))
+    body = _body(browser)
+    assert "等着吧" in body and "没办法" in body and "语气 标准" in body
+    assert any("没办法" in m.text for m in browser.find_elements(By.CSS_SELECTOR, original))
+    assert "配送情况" in _editor_text(browser) and not _marks(browser)  # the rewrite passed
+    _fits_one_screen(browser)
+    _save_screenshot(browser, tmp_path, DOCS / "ui-rewrite.png")
+
+    # The next ticket: a threat of escalation, and the model refuses the key. The alert still shows.
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait.until(lambda d: "你的原文" not in _body(d))
+    _tab(browser, "起草").click()
+    message_box = wait.until(lambda d: _textarea(d, "客户的消息"))
+    message_box.send_keys(THREATENING_CUSTOMER)
+    message_box.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait.until(lambda d: "请联系管理员" in _body(d))
+    body = _body(browser)
+    assert "升级预警" in body and "12315" in body
+    assert "访问密钥" in body and "技术细节" in body
+    assert "Incorrect API key" not in body and "HUASHU_" not in body  # folded away for admins
+    next(s for s in browser.find_elements(By.TAG_NAME, "summary") if "技术细节" in s.text).click()
+    wait.until(lambda d: "Incorrect API key" in _body(d) or "401" in _body(d))
+    _save_screenshot(browser, tmp_path, DOCS / "ui-error.png")
+
+
+def _tab(browser: Any, label: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    tabs = [t for t in browser.find_elements(By.CSS_SELECTOR, '[role="tab"]') if t.text.strip() == label]
+    assert tabs, f"no tab {label!r}"
+    return tabs[0]
+
+
+def _fits_one_screen(browser: Any) -> None:
+    """The reply, its verdict and the copy button are inside the 1400×900 window without scrolling."""
+    height = browser.execute_script("return window.innerHeight")
+    assert height == 900
+    copy_bottom = browser.execute_script(
+        "return document.querySelector('.st-key-copy button').getBoundingClientRect().bottom"
+    )
+    assert copy_bottom <= height
+
+
+def _save_screenshot(browser: Any, tmp_path: Path, target: Path) -> None:
+    path = _screenshot_path(tmp_path, target)
+    time.sleep(0.5)  # let the last rerun paint
+    assert browser.save_screenshot(str(path))
+    assert path.stat().st_size > 20_000
+
+
+def _screenshot_path(tmp_path: Path, target: Path) -> Path:
     """docs/ when Chinese text renders; without a CJK font the picture would show empty boxes."""
     fc_list = shutil.which("fc-list")
     fonts = (
@@ -181,28 +315,89 @@ def _screenshot_path(tmp_path: Path) -> Path:
         else ""
     )
     if fonts.strip():
-        return SCREENSHOT
+        return target
     warnings.warn(
         "no CJK font (apt-get install fonts-wqy-microhei): screenshot kept out of docs/", stacklevel=2
     )
-    return tmp_path / SCREENSHOT.name
+    return tmp_path / target.name
 
 
-def _copied(browser: Any, page_url: str) -> str:
-    """Press the copy button of the final-text box and read the clipboard."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-
-    origin = page_url.rstrip("/")
+def _grant_clipboard(browser: Any, page_url: str) -> None:
     browser.execute_cdp_cmd(
         "Browser.grantPermissions",
-        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": origin},
+        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": page_url.rstrip("/")},
     )
-    box = browser.find_element(By.CSS_SELECTOR, '[data-testid="stCode"]')
-    ActionChains(browser).move_to_element(box).perform()  # the copy button shows on hover
-    box.find_element(By.CSS_SELECTOR, 'button[aria-label="Copy to clipboard"]').click()
+
+
+def _write_clipboard(browser: Any, text: str) -> None:
+    script = "const done = arguments[1]; navigator.clipboard.writeText(arguments[0]).then(done, done);"
+    browser.execute_async_script(script, text)
+
+
+def _read_clipboard(browser: Any) -> str:
     script = "const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERROR ' + e));"
     return str(browser.execute_async_script(script))
+
+
+def _alert(browser: Any) -> Any:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        alert = browser.switch_to.alert
+        _ = alert.text
+        return alert
+    except NoAlertPresentException:
+        return None
+
+
+def _press(browser: Any, *keys: str) -> None:
+    """Hold the modifier keys, press the last key, release."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    actions = ActionChains(browser)
+    for key in keys[:-1]:
+        actions.key_down(key)
+    actions.send_keys(keys[-1])
+    for key in reversed(keys[:-1]):
+        actions.key_up(key)
+    actions.perform()
+
+
+def _textarea(browser: Any, label: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    found = _visible(browser, By.CSS_SELECTOR, f'textarea[aria-label="{label}"]')
+    return found[0] if found else None
+
+
+def _editor_text(browser: Any) -> str:
+    editor = _textarea(browser, "修改回复（停笔后自动重新检查）")
+    return str(editor.get_attribute("value")) if editor else ""
+
+
+def _part_labels(browser: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    parts = browser.find_elements(By.CSS_SELECTOR, ".huashu-overlay .huashu-part")
+    return [str(p.get_attribute("data-label")) for p in parts]
+
+
+def _body(browser: Any) -> str:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return str(browser.find_element(By.TAG_NAME, "body").text)
+    except StaleElementReferenceException:
+        return ""
+
+
+def _status_labels(browser: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    return " ".join(
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"] summary')
+    )
 
 
 def _visible(browser: Any, by: str, selector: str) -> list[Any]:
@@ -214,7 +409,7 @@ def _marks(browser: Any) -> list[str]:
     from selenium.webdriver.common.by import By
 
     try:
-        return [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".huashu-reply mark")]
+        return [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".huashu-overlay mark")]
     except StaleElementReferenceException:  # the page re-rendered while we looked
         return []
 
@@ -222,17 +417,9 @@ def _marks(browser: Any) -> list[str]:
 def _button(browser: Any, label: str) -> Any:
     from selenium.webdriver.common.by import By
 
-    buttons = [b for b in _visible(browser, By.TAG_NAME, "button") if b.text.strip().startswith(label)]
+    buttons = [b for b in _visible(browser, By.TAG_NAME, "button") if label in b.text]
     assert buttons, f"no visible button {label!r}"
     return buttons[0]
-
-
-def _history(browser: Any) -> Any:
-    from selenium.webdriver.common.by import By
-
-    summaries = [s for s in _visible(browser, By.TAG_NAME, "summary") if "修改记录" in s.text]
-    assert summaries, "no attempt history on the page"
-    return summaries[0]
 
 
 def _free_port() -> int:

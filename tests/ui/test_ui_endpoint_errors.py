@@ -7,9 +7,11 @@ import socket
 import pytest
 from ui_helpers import GOOD_REPLY, open_page
 
+from drafting.chat import ChatRequest, Message
 from drafting.client import OpenAIChatClient
 from drafting.settings import Settings
 from drafting.testing import ChatAnswer, ErrorStatus, FaultServer, Hang
+from drafting.ui.backend import report_retries
 
 
 def _client(base_url: str, timeout_s: float = 5.0) -> OpenAIChatClient:
@@ -36,7 +38,7 @@ def test_an_endpoint_that_is_down() -> None:
     [
         (ErrorStatus(401, "Incorrect API key provided"), "API key"),
         (Hang(3.0), "没有及时回答"),
-        (ErrorStatus(404, "model not found"), "没有这个模型"),
+        (ErrorStatus(404, "model not found"), "没有配置的这个模型"),
     ],
 )
 def test_endpoint_failures_then_a_retry_that_works(failure: ErrorStatus | Hang, title: str) -> None:
@@ -47,3 +49,15 @@ def test_endpoint_failures_then_a_retry_that_works(failure: ErrorStatus | Hang, 
         page.button("重试").click().run()
         assert any("通过规范检查" in s.value for s in page.at.success)
         assert len(server.chat_requests) == 2
+
+
+def test_the_page_is_told_each_time_the_endpoint_is_tried_again() -> None:
+    with FaultServer([ErrorStatus(503), ErrorStatus(503), ChatAnswer(GOOD_REPLY)]) as server:
+        client = OpenAIChatClient(
+            Settings(base_url=server.base_url, api_key="sk-test", model="m", max_retries=3, retry_wait_s=0.01)
+        )
+        said: list[str] = []
+        report_retries(client, said.append)
+        client.complete(ChatRequest((Message("user", "你好"),)))
+    assert len(server.chat_requests) == 3
+    assert [s.split("进行")[1] for s in said] == ["第 2 次尝试（共 4 次）…", "第 3 次尝试（共 4 次）…"]

@@ -65,7 +65,7 @@ def test_a_thumbs_down_with_corrections_becomes_a_case_with_what_the_agent_wante
     expect = {e.type: e.value for e in case.expect}
     assert "guards-pass" in expect
     assert set(expect["not-contains"]) == {"不知道", "这是规定"}
-    assert expect["contains"] == ["我为您查询一下"]
+    assert expect["contains"] == ["为您查询一下"]  # "这个我" + the wording, without "我我"
     assert "保证今天解决" not in expect["not-contains"]  # still in the final text
 
 
@@ -108,3 +108,15 @@ def test_export_with_no_feedback_says_so(tmp_path: Path, capsys: pytest.CaptureF
     captured = capsys.readouterr()
     assert captured.out == "" and "no feedback saved" in captured.err
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_changed_vote_replaces_the_record_and_a_taken_back_vote_removes_it() -> None:
+    workspace = _draft_workspace()
+    store = FeedbackStore()
+    record_id = store.add(record_from_workspace(workspace, "up", ""))
+    assert store.replace(record_id, record_from_workspace(workspace, "down", "太长")) == record_id
+    (record,) = store.records()
+    assert (record.id, record.rating, record.note) == (record_id, "down", "太长")
+    store.remove(record_id)
+    assert store.records() == []
+    assert store.replace(record_id, record_from_workspace(workspace, "up", "")) != record_id  # gone: added

@@ -17,7 +17,7 @@ from drafting.fake import FakeChatClient, Scripted, reply_json
 from drafting.local.server import LocalEndpoint
 from drafting.settings import Settings
 from drafting.ui.backend import BACKEND_KEY, Backend
-from guards import Policy
+from guards import CompiledPolicy
 
 APP_FILE = Path(drafting.ui.__file__).with_name("app.py")
 ROOT_APP_FILE = Path(__file__).resolve().parents[2] / "app_streamlit.py"
@@ -94,9 +94,32 @@ class Page:
         self.button("起草").click().run()
         return self
 
+    def rewrite(self, agent_text: str, customer: str = "", tone: str = "标准") -> Page:
+        """Fill the rewrite form and press 改写."""
+        self.at.text_area(key="rewrite_text").input(agent_text)
+        if customer:
+            self.at.text_area(key="rewrite_customer").input(customer)
+        self.at.selectbox(key="rewrite_tone").select(tone)
+        self.button("改写").click().run()
+        return self
+
     def html(self) -> str:
         """All st.html bodies of the page, joined."""
         return "\n".join(str(h.value) for h in self.at.html)
+
+    def reply_html(self) -> str:
+        """The composer's highlighted reply: the layer drawn behind the editor (the first reply HTML)."""
+        return next(str(h.value) for h in self.at.html if "huashu-reply" in str(h.value))
+
+    def errors(self) -> str:
+        """All error messages of the page, joined."""
+        return " ".join(e.value for e in self.at.error)
+
+    def details(self) -> str:
+        """The folded technical details of errors (for admins)."""
+        return " ".join(
+            str(c.value) for e in self.at.expander if e.label.startswith("技术细节") for c in e.get("code")
+        )
 
     def markdown(self) -> str:
         """All markdown and caption text of the page, joined."""
@@ -111,13 +134,14 @@ def open_page(
     app_file: Path = APP_FILE,
     settings: Settings | None = None,
     client: ChatClient | None = None,
+    max_attempts: int = 3,
 ) -> Page:
     """The agent page, run once, drafting with `client` (default: a FakeChatClient on `script`)."""
     client = client or FakeChatClient(script)
     local = local or FakeLocalModel()
 
-    def make_drafter(policy: Policy, on_status: object) -> Drafter:
-        return Drafter(client, policy=policy)
+    def make_drafter(policy: CompiledPolicy, on_status: object) -> Drafter:
+        return Drafter(client, policy=policy, max_attempts=max_attempts)
 
     backend = Backend(
         make_drafter=make_drafter,
