@@ -17,15 +17,15 @@ from dataclasses import dataclass
 
 import regex
 
-from guards.loader import default_policy_text
+from guards.loader import PolicyError, default_policy_text
 from guards.text import normalize_pattern
 
 # Seconds one search of one pattern may take; a normal reply needs microseconds.
 SEARCH_TIMEOUT_S = 0.5
 
 
-class PatternTimeout(Exception):
-    """A policy pattern took longer than the time budget on one text."""
+class PatternTimeout(PolicyError):
+    """A policy pattern took longer than the time budget on one text (a policy problem: exit 2)."""
 
     def __init__(self, owner: str) -> None:
         super().__init__(
@@ -60,14 +60,19 @@ class PolicyPattern:
         self, text: str, start: int = 0, end: int | None = None, *, overlapped: bool = False
     ) -> Iterator[regex.Match[str]]:
         """Matches in text[start:end]; `overlapped` also gives the match starting at every position."""
-        try:
-            yield from self.compiled.finditer(
-                text,
-                start,
-                len(text) if end is None else end,
-                overlapped=overlapped,
-                timeout=SEARCH_TIMEOUT_S,
+        end = len(text) if end is None else end
+        if self.timeout is None:
+            found: Iterator[regex.Match[str]] = self.compiled.finditer(
+                text, start, end, overlapped=overlapped
             )
+            return found
+        return self._timed_finditer(text, start, end, overlapped)
+
+    def _timed_finditer(
+        self, text: str, start: int, end: int, overlapped: bool
+    ) -> Iterator[regex.Match[str]]:
+        try:
+            yield from self.compiled.finditer(text, start, end, overlapped=overlapped, timeout=self.timeout)
         except TimeoutError:
             raise PatternTimeout(self.owner) from None
 

@@ -17,4 +17,5 @@ class PhraseGuard:
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """The rules' findings that apply to the context's channel and scenario."""
-        return find_phrases(self._rules.applying(ctx.channel, ctx.scenario), ctx.doc, ctx.may_match)
+        rules = self._rules.to_search(ctx.channel, ctx.scenario, ctx.may_match)
+        return find_phrases(rules, ctx.doc, ctx.may_match)

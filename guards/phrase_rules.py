@@ -57,10 +57,6 @@ class CompiledPhraseRule:
         numbers = frozenset(range(first_pattern, first_pattern + len(patterns)))
         return cls(rule, category, patterns, unless, finding, first_pattern, numbers)
 
-    def may_match(self, possible: frozenset[int] | None) -> bool:
-        """False when a prefilter found none of the rule's patterns possible (None: all are)."""
-        return possible is None or not possible.isdisjoint(self.numbers)
-
     def applies(self, channel: Channel, scenario: Scenario | None) -> bool:
         """True when the rule is checked on this channel and scenario (None: any scenario)."""
         return channel in self.rule.channels and (scenario is None or scenario in self.rule.scenarios)
@@ -97,10 +93,23 @@ class RulesByContext:
             for channel in CHANNELS
             for scenario in (None, *SCENARIOS)
         }
+        # A rule is known by the number of its first pattern.
+        self._rule_of_pattern = {n: rule.first_pattern for rule in rules for n in rule.numbers}
 
     def applying(self, channel: Channel, scenario: Scenario | None) -> tuple[CompiledPhraseRule, ...]:
         """The rules checked on this channel and scenario, in policy order."""
         return self._applying[(channel, scenario)]
+
+    def to_search(
+        self, channel: Channel, scenario: Scenario | None, may_match: frozenset[int] | None
+    ) -> list[CompiledPhraseRule]:
+        """The rules checked here that the prefilter did not rule out (all when it said None), in
+        policy order."""
+        applying = self._applying[(channel, scenario)]
+        if may_match is None:
+            return list(applying)
+        possible = {self._rule_of_pattern[n] for n in may_match if n in self._rule_of_pattern}
+        return [rule for rule in applying if rule.first_pattern in possible]
 
 
 def find_phrases(
@@ -113,7 +122,6 @@ def find_phrases(
     candidates = [
         Candidate(span.start, order, number, span.end)
         for order, rule in enumerate(rules)
-        if rule.may_match(may_match)
         for number, span in rule.matches(doc, may_match, keep)
     ]
     found: list[Violation] = []

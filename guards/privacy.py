@@ -39,6 +39,9 @@ _ADDRESS = re.compile(
     rf" ?{_NUMBER}+ ?(?:号|弄)(?:院)?"
     rf"(?P<rooms>(?:[\u4e00-\u9fffA-Za-z]{{0,12}}?{_NUMBER}+ ?(?:号楼|栋|幢|座|单元|室|层|楼|号|户))*)"
 )
+# Mobile, ID and card numbers need digits (Chinese digit runs are digits in Document.norm).
+_NUMBERS = ("mobile", "id_card", "bank_card")
+_DIGIT = re.compile("[0-9]")
 # An address needs a street number.
 _STREET_NUMBER = re.compile(f"(?:路|街|道|巷|弄|同|村|里|段) ?{_NUMBER}+ ?(?:号|弄)")
 # After another customer is mentioned: a name (王先生, 孙女士), a phone, or where they live.
@@ -115,9 +118,10 @@ class PrivacyGuard:
         norm = ctx.doc.norm
         found: list[Violation] = []
         taken: list[Span] = []
+        has_digits = _DIGIT.search(norm) is not None
         for kind, finder in self._finders.items():
             finding = self._findings.get(kind)
-            if finding is None:
+            if finding is None or (kind in _NUMBERS and not has_digits):
                 continue
             for span in finder(norm):
                 if any(t.start < span.end and span.start < t.end for t in taken):

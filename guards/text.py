@@ -43,6 +43,12 @@ _SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+# A space (any width) between two Chinese characters, possibly past invisible ones.
+_SPACED_CJK = re.compile(
+    f"[{_CJK_CLASS}][{_INVISIBLE_CLASS}]*[ \\t\u3000\u00a0]+[{_INVISIBLE_CLASS}]*[{_CJK_CLASS}]"
+)
+_SPELLED_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+_SPELLED_NUMBER = re.compile("[零〇一二三四五六七八九幺]{7,}")
 # Sentence and clause boundaries, in both widths.
 CLAUSE_END = "，。,.!?！？；;:：\n"
 SENTENCE_END = "。.!?！？\n"
@@ -110,6 +116,32 @@ def normalize_pattern(pattern: str) -> str:
     return to_simplified(pattern)
 
 
+def _kept_positions(text: str) -> list[int] | None:
+    """Positions of the characters the guards read, or None for all of them: invisible characters
+    and the spaces between two Chinese characters (保 证 今 天 到 账) are left out."""
+    if not _INVISIBLE.search(text) and not _SPACED_CJK.search(text):
+        return None
+    visible = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
+    return [i for n, i in enumerate(visible) if not _space_between_cjk(text, visible, n)]
+
+
+def _space_between_cjk(text: str, visible: list[int], n: int) -> bool:
+    """True when visible character n is a space with Chinese characters on both sides (past other spaces)."""
+    if not text[visible[n]].isspace() or text[visible[n]] == "\n":
+        return False
+    before = next((text[i] for i in reversed(visible[:n]) if not text[i].isspace()), "")
+    after = next((text[i] for i in visible[n + 1 :] if not text[i].isspace()), "")
+    return bool(before and after and _CJK.match(before) and _CJK.match(after))
+
+
+def spelled_digits(text: str) -> str:
+    """Runs of seven or more Chinese digit characters (一三八零…) as Arabic digits, one for one, so a
+    phone number spelled in Chinese is read as one; shorter runs (一两天) are words."""
+    if not _SPELLED_NUMBER.search(text):
+        return text
+    return _SPELLED_NUMBER.sub(lambda m: m.group().translate(_SPELLED_DIGITS), text)
+
+
 def lone_surrogate(text: str) -> str | None:
     """The first half of a surrogate pair standing alone in `text` (JSON allows "\\ud800"), as
     that escape; such a string is no text and cannot be printed or written."""
@@ -138,12 +170,9 @@ class Document:
     def of(cls, text: str, customer: str | None = None) -> Document:
         """Normalise `text`; `customer` is the customer's message, for context."""
         norm_customer = fold(strip_invisible(customer)) if customer else None
-        offsets: list[int] | None = None
-        visible = text
-        if _INVISIBLE.search(text):
-            offsets = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
-            visible = "".join(text[i] for i in offsets)
-        return cls(original=text, norm=fold(visible), offsets=offsets, customer=norm_customer)
+        offsets = _kept_positions(text)
+        visible = text if offsets is None else "".join(text[i] for i in offsets)
+        return cls(original=text, norm=spelled_digits(fold(visible)), offsets=offsets, customer=norm_customer)
 
     def original_span(self, start: int, end: int) -> Span:
         """Map a [start, end) span of `norm` to the original text."""
@@ -203,8 +232,9 @@ _MAX_QUOTE = 200
 # "您说的/您反映的 问题" is a noun phrase, not reported speech, so 的/得 right after the verb
 # (also after 过) ends it: in "您反映的问题我们没办法处理" the agent's 没办法 is their own.
 # Every alternative starts with a plain character, so `re` skips ahead by first character.
+# A request (请您告诉我…, 麻烦您说一下…) asks for words to come: it reports none.
 _REPORTED = re.compile(
-    r"(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
+    r"(?<![请烦])(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
     r"(说|讲|问|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
 )
 
@@ -241,10 +271,7 @@ def _merged(spans: list[Span]) -> list[Span]:
 
 
 def _bounds(text: str, start: int, end: int, stops: str) -> Span:
-    left = start
-    while left > 0 and text[left - 1] not in stops:
-        left -= 1
-    right = end
-    while right < len(text) and text[right] not in stops:
-        right += 1
-    return Span(left, right)
+    """From after the last stop mark before `start` to the first one at or after `end`."""
+    left = max(text.rfind(mark, 0, start) for mark in stops) + 1
+    rights = [found for found in (text.find(mark, end) for mark in stops) if found >= 0]
+    return Span(left, min(rights, default=len(text)))

@@ -36,7 +36,7 @@ class ToneGuard:
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Tone findings for the context's channel."""
-        rules = self._rules.applying(ctx.channel, ctx.scenario)
+        rules = self._rules.to_search(ctx.channel, ctx.scenario, ctx.may_match)
         found = find_phrases(rules, ctx.doc, ctx.may_match)
         found += self._punctuation(ctx)
         found += self._capitals(ctx)
