@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, NamedTuple, Protocol
@@ -51,6 +52,7 @@ class CheckContext:
     draft: DraftInputs | None = None
     history: tuple[Turn, ...] = field(default=())
     turn: TurnPosition | None = None
+    today: dt.date = field(default_factory=dt.date.today)
 
     @cached_property
     def customer_words(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,6 +102,7 @@ def check(
     turn: TurnPosition | None = None,
     policy: CompiledPolicy | None = None,
     draft: DraftInputs | None = None,
+    today: dt.date | None = None,
 ) -> GuardReport:
     """Check a reply; violations are sorted by position in `text`.
 
@@ -109,6 +111,7 @@ def check(
     the required structure), "follow_up" when not, None to tell from the history. `policy`: a
     `compile_policy(...)` result (default: the built-in policy). `draft`: set for model-written
     text, which also gets the model-draft checks (and, with `draft.original`, the rewrite checks).
+    `today`: the day the reply is sent, for the due dates of deadlines (default: today).
     """
     _validate_arguments(text, scenario, channel, customer, policy)
     history = _turns(history)
@@ -117,7 +120,7 @@ def check(
     compiled = policy or default_compiled()
     doc = Document.of(text, customer)
     may_match = compiled.prefilter.candidates(doc.norm)
-    ctx = CheckContext(doc, scenario, channel, may_match, draft, history, turn)
+    ctx = CheckContext(doc, scenario, channel, may_match, draft, history, turn, today or dt.date.today())
     violations: list[Violation] = []
     for guard in _guards_for(compiled, draft):
         violations.extend(guard.check(ctx))

@@ -129,6 +129,7 @@ class TimeExpression(NamedTuple):
     hours: float
     kind: TimeKind
     text: str
+    working_days: bool = False  # counted in working days (2个工作日): holidays do not count
 
 
 def parse_number(text: str) -> float | None:
@@ -206,7 +207,8 @@ def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
         hours = _duration_hours(match)
         if not hours or not _is_commitment(norm, start, end, match.group("suffix") or "", ago_is_past=True):
             return None
-        return TimeExpression(start, end, hours, "duration", norm[start:end])
+        working = "工作日" in match.group("unit") or "working" in match.group("unit").lower()
+        return TimeExpression(start, end, hours, "duration", norm[start:end], working)
     if kind == "relative_day":
         if not _is_commitment(norm, start, end, match.group("day_suffix") or "", ago_is_past=False):
             return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from guards import due_dates
 from guards.context import CheckContext
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
@@ -138,12 +140,14 @@ class UnkeepablePromiseGuard:
         found: list[Violation] = []
         applicable = self._applicable[(ctx.channel, ctx.scenario)]
         for expr in ctx.deadlines:
-            finding = self._judge(ctx.doc, expr, applicable)
+            finding = self._judge(ctx.doc, expr, applicable, ctx.today)
             if finding is not None:
                 found.append(finding)
         return found
 
-    def _judge(self, doc: Document, expr: TimeExpression, applicable: _Applicable) -> Violation | None:
+    def _judge(
+        self, doc: Document, expr: TimeExpression, applicable: _Applicable, today: dt.date
+    ) -> Violation | None:
         """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
         text = doc.norm
         sentence = text[_mark_before(text, expr.start, _UP_TO_SENTENCE_MARK) : _mark_after(text, expr.end)]
@@ -157,20 +161,31 @@ class UnkeepablePromiseGuard:
         if all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
             longest = max(allowed)
             chosen = _most_specific([c for c, a in zip(candidates, allowed, strict=True) if a == longest])
-            return self._emit(doc, expr, chosen.spec, chosen.limit(hedged), too_fast=True)
+            return self._emit(doc, expr, chosen.spec, chosen.limit(hedged), today, too_fast=True)
         if cued and all(expr.hours > c.within_hours + _TOLERANCE_HOURS for c in cued):
             chosen = _most_specific(cued)
-            return self._emit(doc, expr, chosen.spec, chosen.spec.within, too_fast=False)
+            return self._emit(doc, expr, chosen.spec, chosen.spec.within, today, too_fast=False)
         return None
 
     def _emit(
-        self, doc: Document, expr: TimeExpression, spec: Commitment, limit: str, *, too_fast: bool
+        self,
+        doc: Document,
+        expr: TimeExpression,
+        spec: Commitment,
+        limit: str,
+        today: dt.date,
+        *,
+        too_fast: bool,
     ) -> Violation:
-        """The finding for a deadline judged against `limit` (the commitment's within or usually)."""
+        """The finding for a deadline judged against `limit` (the commitment's within or usually); the
+        promised deadline is shown with its due date (2个工作日内（12月9日（周三）前）)."""
         deadlines = self._deadlines
         template = deadlines.too_fast_message if too_fast else deadlines.too_slow_message
         severity = deadlines.too_fast_severity if too_fast else deadlines.too_slow_severity
-        message = template.format(found=expr.text, within=duration_label(limit))
+        found = expr.text
+        if expr.kind == "duration":
+            found += f"（{due_dates.deadline_label(today, expr.hours, expr.working_days)}）"
+        message = template.format(found=found, within=duration_label(limit))
         category: FindingCategory = self.category if too_fast else SLOW_DEADLINE
         finding = RuleFinding(category, spec.id, severity, message, spec.phrase, str(spec.source))
         return finding.at(doc, expr.start, expr.end)
