@@ -15,18 +15,9 @@ from guards.due_dates import deadline_label, due_date, is_working_day
     [
         (dt.date(2026, 12, 7), 48, True, dt.date(2026, 12, 9)),  # Monday + 2 working days
         (dt.date(2026, 12, 11), 48, True, dt.date(2026, 12, 15)),  # Friday: the weekend does not count
-        (
-            dt.date(2026, 9, 30),
-            72,
-            True,
-            dt.date(2026, 10, 10),
-        ),  # National Day skipped, Saturday 10/10 is worked
-        (
-            dt.date(2026, 12, 7),
-            24,
-            False,
-            dt.date(2026, 12, 7),
-        ),  # 24小时内: by the end of tomorrow at the latest
+        # National Day is skipped, and Saturday 10 October is a make-up working day.
+        (dt.date(2026, 9, 30), 72, True, dt.date(2026, 10, 10)),
+        (dt.date(2026, 12, 7), 24, False, dt.date(2026, 12, 8)),  # 24小时内: before this time tomorrow
         (dt.date(2026, 12, 7), 72, False, dt.date(2026, 12, 10)),
     ],
 )
