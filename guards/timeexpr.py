@@ -19,6 +19,7 @@ _DIGITS = {
     "一": 1,
     "二": 2,
     "两": 2,
+    "俩": 2,
     "三": 3,
     "四": 4,
     "五": 5,
@@ -27,7 +28,7 @@ _DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CN_NUM = "零〇一二两三四五六七八九十百"
+_CN_NUM = "零〇一二两俩三四五六七八九十百"
 # A numeral; parse_number rejects what is not a number (3.). Possessive (*+): no unit or range
 # mark starts with a numeral character, so giving digits back can never make a match.
 _NUM = rf"[0-9{_CN_NUM}][0-9.{_CN_NUM}]*+"
@@ -37,6 +38,8 @@ _UNIT_HOURS = {
     "min": 1 / 60,
     "mins": 1 / 60,
     "minutes": 1 / 60,
+    "刻钟": 0.25,
+    "个刻钟": 0.25,
     "小时": 1.0,
     "个小时": 1.0,
     "钟头": 1.0,
@@ -47,6 +50,8 @@ _UNIT_HOURS = {
     "日": 24.0,
     "工作日": 24.0,
     "个工作日": 24.0,
+    "交易日": 24.0,
+    "个交易日": 24.0,
     "working days": 24.0,
     "days": 24.0,
     "周": 168.0,
@@ -56,6 +61,8 @@ _UNIT_HOURS = {
     "个礼拜": 168.0,
     "月": 720.0,
     "个月": 720.0,
+    "季度": 2160.0,
+    "个季度": 2160.0,
 }
 _UNITS = "|".join(sorted((re.escape(u) for u in _UNIT_HOURS), key=len, reverse=True))
 _WITHIN = ("内", "之内", "以内")
@@ -207,7 +214,8 @@ def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
         hours = _duration_hours(match)
         if not hours or not _is_commitment(norm, start, end, match.group("suffix") or "", ago_is_past=True):
             return None
-        working = "工作日" in match.group("unit") or "working" in match.group("unit").lower()
+        unit = match.group("unit").lower()
+        working = "工作日" in unit or "交易日" in unit or "working" in unit
         return TimeExpression(start, end, hours, "duration", norm[start:end], working)
     if kind == "relative_day":
         if not _is_commitment(norm, start, end, match.group("day_suffix") or "", ago_is_past=False):
