@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple, Protocol
 from guards.policy import Channel, FindingCategory, Scenario
 from guards.text import Document, fold, strip_invisible
 from guards.timeexpr import TimeExpression, find_time_expressions
-from guards.violation import Violation
+from guards.violation import Suppressed, Violation
 
 Speaker = Literal["customer", "agent"]
 TurnPosition = Literal["first", "follow_up"]
@@ -53,6 +53,7 @@ class CheckContext:
     history: tuple[Turn, ...] = field(default=())
     turn: TurnPosition | None = None
     today: dt.date = field(default_factory=dt.date.today)
+    explain: list[Suppressed] | None = None  # when a list: receives the matches that are no finding
 
     @cached_property
     def customer_words(self) -> str:

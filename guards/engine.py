@@ -15,7 +15,7 @@ from guards.policy import CATEGORIES, CHANNELS, SCENARIOS, Category, Channel, Ph
 from guards.prefilter import NoPrefilter, Prefilter, build_prefilter
 from guards.registry import REGISTRY, Applies
 from guards.text import Document, fold
-from guards.violation import GuardReport, Violation
+from guards.violation import GuardReport, Suppressed, Violation
 
 _CATEGORY_ORDER: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
 
@@ -103,6 +103,7 @@ def check(
     policy: CompiledPolicy | None = None,
     draft: DraftInputs | None = None,
     today: dt.date | None = None,
+    explain: bool = False,
 ) -> GuardReport:
     """Check a reply; violations are sorted by position in `text`.
 
@@ -112,6 +113,7 @@ def check(
     `compile_policy(...)` result (default: the built-in policy). `draft`: set for model-written
     text, which also gets the model-draft checks (and, with `draft.original`, the rewrite checks).
     `today`: the day the reply is sent, for the due dates of deadlines (default: today).
+    `explain`: also report the rules' matches that are no finding, with the reason (`suppressed`).
     """
     _validate_arguments(text, scenario, channel, customer, policy)
     history = _turns(history)
@@ -120,7 +122,10 @@ def check(
     compiled = policy or default_compiled()
     doc = Document.of(text, customer)
     may_match = compiled.prefilter.candidates(doc.norm)
-    ctx = CheckContext(doc, scenario, channel, may_match, draft, history, turn, today or dt.date.today())
+    suppressed: list[Suppressed] | None = [] if explain else None
+    ctx = CheckContext(
+        doc, scenario, channel, may_match, draft, history, turn, today or dt.date.today(), suppressed
+    )
     violations: list[Violation] = []
     for guard in _guards_for(compiled, draft):
         violations.extend(guard.check(ctx))
@@ -128,7 +133,7 @@ def check(
         # Draft-check rules stay in the policy when disabled; their findings are dropped here.
         violations = [v for v in violations if v.rule_id not in compiled.disabled]
     violations.sort(key=_position)
-    return GuardReport(text=text, violations=tuple(violations), scenario=scenario, channel=channel)
+    return GuardReport(text, tuple(violations), scenario, channel, tuple(suppressed or ()))
 
 
 def _turns(history: Sequence[object]) -> tuple[Turn, ...]:

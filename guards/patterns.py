@@ -85,10 +85,12 @@ class PolicyPattern:
         except TimeoutError:
             raise PatternTimeout(self.owner) from None
 
-    def overlaps(self, text: str, start: int, end: int, window: int) -> bool:
-        """True when a match within `window` characters around [start, end) overlaps that span."""
+    def overlapping(self, text: str, start: int, end: int, window: int) -> str | None:
+        """The first match within `window` characters around [start, end) that overlaps it, or None."""
         left, right = max(0, start - window), min(len(text), end + window)
-        return any(m.start() < end and m.end() > start for m in self.finditer(text, left, right))
+        return next(
+            (m.group() for m in self.finditer(text, left, right) if m.start() < end and m.end() > start), None
+        )
 
 
 def _timeout(patterns: Sequence[str]) -> float | None:

@@ -18,4 +18,4 @@ class PhraseGuard:
     def check(self, ctx: CheckContext) -> list[Violation]:
         """The rules' findings that apply to the context's channel and scenario."""
         rules = self._rules.to_search(ctx.channel, ctx.scenario, ctx.may_match)
-        return find_phrases(rules, ctx.doc, ctx.may_match)
+        return find_phrases(rules, ctx.doc, ctx.may_match, explain=ctx.explain)

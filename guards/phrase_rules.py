@@ -16,7 +16,7 @@ from typing import NamedTuple
 from guards.patterns import PolicyPattern
 from guards.policy import CHANNELS, SCENARIOS, Category, Channel, PhraseRule, Scenario
 from guards.text import Document, Span
-from guards.violation import RuleFinding, Violation
+from guards.violation import RuleFinding, Suppressed, Violation
 
 # How far around a match an `unless` pattern may reach to cancel it.
 UNLESS_WINDOW = 24
@@ -62,26 +62,45 @@ class CompiledPhraseRule:
         return channel in self.rule.channels and (scenario is None or scenario in self.rule.scenarios)
 
     def matches(
-        self, doc: Document, may_match: frozenset[int] | None, keep: MatchFilter | None = None
+        self,
+        doc: Document,
+        may_match: frozenset[int] | None,
+        keep: MatchFilter | None = None,
+        explain: list[Suppressed] | None = None,
     ) -> Iterator[tuple[int, Span]]:
         """(pattern number, span) of every match that is the agent's own, uncancelled words.
 
-        `may_match`: the pattern numbers a prefilter found possible (None: all).
+        `may_match`: the pattern numbers a prefilter found possible (None: all); `explain`, when
+        given, receives every match that was not kept, with the reason.
         """
         for number, pattern in enumerate(self.patterns):
             if may_match is not None and self.first_pattern + number not in may_match:
                 continue
             for match in pattern.finditer(doc.norm, overlapped=True):
                 start, end = match.span()
-                if start < end and self._accepted(doc, start, end, keep):
+                if start == end:
+                    continue
+                reason = self._reason_to_drop(doc, start, end, keep)
+                if reason is None:
                     yield number, Span(start, end)
+                elif explain is not None:
+                    explain.append(self._suppressed(doc, start, end, reason))
 
-    def _accepted(self, doc: Document, start: int, end: int, keep: MatchFilter | None) -> bool:
+    def _reason_to_drop(self, doc: Document, start: int, end: int, keep: MatchFilter | None) -> str | None:
+        """Why a match is not the agent's own promise/phrase (in words an inspector reads), or None."""
         if self.rule.skip_quoted and doc.is_quoted(start, end, echo=self.rule.skip_echo):
-            return False
-        if self.unless is not None and self.unless.overlaps(doc.norm, start, end, UNLESS_WINDOW):
-            return False
-        return keep is None or keep(self.rule, doc, start, end)
+            return "引用或转述：不是客服自己的话"
+        if self.unless is not None:
+            cancel = self.unless.overlapping(doc.norm, start, end, UNLESS_WINDOW)
+            if cancel is not None:
+                return f"上下文：“{cancel}” — 礼貌、否定或条件说法，不算"
+        if keep is not None and not keep(self.rule, doc, start, end):
+            return "公司已授权的补偿说法"
+        return None
+
+    def _suppressed(self, doc: Document, start: int, end: int, reason: str) -> Suppressed:
+        span = doc.original_span(start, end)
+        return Suppressed(self.rule.id, span.start, span.end, doc.original[span.start : span.end], reason)
 
 
 class RulesByContext:
@@ -117,12 +136,13 @@ def find_phrases(
     doc: Document,
     may_match: frozenset[int] | None,
     keep: MatchFilter | None = None,
+    explain: list[Suppressed] | None = None,
 ) -> list[Violation]:
     """The findings of `rules` (one category, policy order) in `doc`, without overlaps."""
     candidates = [
         Candidate(span.start, order, number, span.end)
         for order, rule in enumerate(rules)
-        for number, span in rule.matches(doc, may_match, keep)
+        for number, span in rule.matches(doc, may_match, keep, explain)
     ]
     found: list[Violation] = []
     taken_until = 0

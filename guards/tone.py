@@ -37,7 +37,7 @@ class ToneGuard:
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Tone findings for the context's channel."""
         rules = self._rules.to_search(ctx.channel, ctx.scenario, ctx.may_match)
-        found = find_phrases(rules, ctx.doc, ctx.may_match)
+        found = find_phrases(rules, ctx.doc, ctx.may_match, explain=ctx.explain)
         found += self._punctuation(ctx)
         found += self._capitals(ctx)
         return found

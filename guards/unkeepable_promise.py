@@ -108,7 +108,7 @@ class UnkeepablePromiseGuard:
     def check(self, ctx: CheckContext) -> list[Violation]:
         """Promise phrases, then time commitments compared with the policy's deadlines."""
         rules = self._rules.to_search(ctx.channel, ctx.scenario, ctx.may_match)
-        found = find_phrases(rules, ctx.doc, ctx.may_match, keep=self._not_authorized)
+        found = find_phrases(rules, ctx.doc, ctx.may_match, keep=self._not_authorized, explain=ctx.explain)
         if ctx.scenario is not None or ctx.channel == "email":
             # A deadline inside a flagged phrase (保证今天解决) is the same promise: report it once.
             found += [d for d in self._deadline_findings(ctx) if not _overlaps_any(d, found)]

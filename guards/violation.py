@@ -36,6 +36,16 @@ class Violation(NamedTuple):
         return self._asdict()
 
 
+class Suppressed(NamedTuple):
+    """A rule's match that is not a finding, and why (`huashu check --explain`)."""
+
+    rule_id: str
+    start: int
+    end: int
+    match: str
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class RuleFinding:
     """What every finding of one rule says; `at` places it on a span of a Document."""
@@ -77,6 +87,8 @@ class GuardReport(NamedTuple):
     violations: tuple[Violation, ...]
     scenario: Scenario | None = None
     channel: Channel = "online"
+    # With check(..., explain=True): the rules' matches that are no finding, and why.
+    suppressed: tuple[Suppressed, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -39,3 +39,12 @@ def test_spans_of_spaced_text_index_the_original() -> None:
     text = "亲，保 证 今 天 到 账哦"
     for violation in guards.check(text).violations:
         assert text[violation.start : violation.end] == violation.match
+
+
+def test_explain_reports_the_matches_that_are_no_finding_and_why() -> None:
+    report = guards.check("这个颜色不一定能补到货。您说“不知道”是什么意思", explain=True)
+    assert report.violations == ()
+    reasons = {s.rule_id: s.reason for s in report.suppressed}
+    assert "不一定能补到货" in reasons["up.absolute_guarantee"]
+    assert "引用" in reasons["fp.dont_know"]
+    assert guards.check("这个颜色不一定能补到货。").suppressed == ()
