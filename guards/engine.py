@@ -11,7 +11,7 @@ from guards.context import CheckContext, DraftInputs, Guard, Turn, TurnPosition
 from guards.loader import default_policy
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule
-from guards.policy import CATEGORIES, CHANNELS, SCENARIOS, Category, Channel, PhraseRule, Policy, Scenario
+from guards.policy import CATEGORIES, CHANNELS, SCENARIOS, Category, Channel, Policy, Scenario
 from guards.prefilter import NoPrefilter, Prefilter, build_prefilter
 from guards.registry import REGISTRY, Applies
 from guards.text import Document, fold
@@ -70,12 +70,7 @@ def compile_policy(policy: Policy, *, prefilter: bool = True) -> CompiledPolicy:
 
 def _phrase_rules(policy: Policy) -> tuple[dict[Category, list[CompiledPhraseRule]], list[str]]:
     """The phrase rules of every category, compiled and numbered; and all their patterns in order."""
-    by_category: dict[Category, list[PhraseRule]] = {
-        "forbidden_phrase": policy.forbidden_phrase,
-        "unkeepable_promise": policy.unkeepable_promise.phrases,
-        "blame_or_argue": policy.blame_or_argue,
-        "tone": policy.tone.phrases,
-    }
+    by_category = policy.phrase_rules()
     compiled: dict[Category, list[CompiledPhraseRule]] = {}
     patterns: list[str] = []
     for category, rules in by_category.items():

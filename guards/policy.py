@@ -125,12 +125,14 @@ class PhraseRule(Model):
     examples: list[str] = Field(default_factory=list)
     note: str = ""
 
-    @model_validator(mode="after")
-    def _examples_match(self) -> PhraseRule:
-        for example in self.examples:
-            if not any(regex.search(p, example) for p in self.patterns):
-                raise ValueError(f"example {example!r} is matched by none of the rule's patterns")
-        return self
+    def expanded(self, vocabulary: dict[str, list[str]]) -> PhraseRule:
+        """The rule with every {name} of `vocabulary` in its patterns spelled out."""
+        return self.model_copy(
+            update={
+                "patterns": [expand(p, vocabulary) for p in self.patterns],
+                "unless": [expand(p, vocabulary) for p in self.unless],
+            }
+        )
 
 
 class Commitment(Model):
@@ -406,10 +408,24 @@ class Meta(Model):
     disable: list[str] = Field(default_factory=list)
 
 
+# A word list of the vocabulary used in a pattern: {third_party}. Quantifiers ({2}, {0,8}) hold digits.
+_VOCABULARY_NAME = re.compile(r"\{([a-z_]+)\}")
+
+
+def expand(pattern: str, vocabulary: dict[str, list[str]]) -> str:
+    """`pattern` with each {name} replaced by the alternation of that vocabulary list."""
+    return _VOCABULARY_NAME.sub(lambda m: "(?:" + "|".join(vocabulary[m.group(1)]) + ")", pattern)
+
+
 class Policy(Model):
-    """A complete policy: all rules, commitments, structure, decisions and exclusions."""
+    """A complete policy: all rules, commitments, structure, decisions and exclusions.
+
+    `vocabulary` names word lists that phrase-rule patterns use as {name}, so a family of rules
+    shares one list (the third parties blame can be shifted to, the words of a guarantee).
+    """
 
     meta: Meta
+    vocabulary: dict[str, list[str]] = Field(default_factory=dict)
     forbidden_phrase: list[PhraseRule] = Field(default_factory=list)
     blame_or_argue: list[PhraseRule] = Field(default_factory=list)
     unkeepable_promise: PromiseSection
@@ -422,6 +438,42 @@ class Policy(Model):
     decisions: list[Decision] = Field(default_factory=list)
     not_enforced: list[NotEnforced] = Field(default_factory=list)
     draft_checks: DraftChecks | None = None
+
+    def phrase_rules(self) -> dict[Category, list[PhraseRule]]:
+        """The phrase rules of each category, with the vocabulary spelled out in their patterns."""
+        sections = {
+            "forbidden_phrase": self.forbidden_phrase,
+            "unkeepable_promise": self.unkeepable_promise.phrases,
+            "blame_or_argue": self.blame_or_argue,
+            "tone": self.tone.phrases,
+        }
+        return {
+            category: [rule.expanded(self.vocabulary) for rule in rules]  # type: ignore[misc]
+            for category, rules in sections.items()
+        }
+
+    @model_validator(mode="after")
+    def _vocabulary_and_examples(self) -> Policy:
+        for rules in (
+            self.forbidden_phrase,
+            self.blame_or_argue,
+            self.unkeepable_promise.phrases,
+            self.tone.phrases,
+        ):
+            for rule in rules:
+                for pattern in (*rule.patterns, *rule.unless):
+                    unknown = [n for n in _VOCABULARY_NAME.findall(pattern) if n not in self.vocabulary]
+                    if unknown:
+                        raise ValueError(f"rule {rule.id!r}: {{{unknown[0]}}} is not in [vocabulary]")
+                expanded = rule.expanded(self.vocabulary)
+                for pattern in expanded.patterns:
+                    _check_regex(pattern)
+                for example in rule.examples:
+                    if not any(regex.search(p, example) for p in expanded.patterns):
+                        raise ValueError(
+                            f"rule {rule.id!r}: example {example!r} is matched by none of its patterns"
+                        )
+        return self
 
     @model_validator(mode="after")
     def _unique_rule_ids(self) -> Policy:

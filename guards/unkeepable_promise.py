@@ -95,7 +95,7 @@ class UnkeepablePromiseGuard:
         self._authorized = PolicyPattern.of(
             "unkeepable_promise.authorized_compensation", section.authorized_compensation
         )
-        self._rule_patterns = {r.id: PolicyPattern.of(r.id, r.patterns) for r in section.phrases}
+        self._rule_patterns = {r.rule.id: PolicyPattern.of(r.rule.id, r.rule.patterns) for r in rules}
         commitments = [_Commitment.of(c) for c in section.commitments]
         self._applicable = {
             (channel, scenario): _Applicable.of(commitments, channel, scenario)
