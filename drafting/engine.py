@@ -1,18 +1,25 @@
-"""The drafting engine: ticket → model → reply → guards → (feedback → model)* → Draft.
+"""The drafting engine: ticket → model → reply → guards → Draft, in one of two strategies.
 
-Up to `max_attempts` rounds: the model drafts, the guards check the completed text, and any
-blocking finding is sent back (rule, quoted span, fix) for another round. Every attempt is
-kept; a draft that still violates after the last round is returned with passed=False.
+`free`: up to `max_attempts` rounds: the model drafts, the guards check the completed text, and
+any blocking finding is sent back (rule, quoted span, fix) for another round.
+`compose`: code reads what it can (script, language, order ids, details given, demands,
+escalation), the model answers one small JSON understand request, and the reply is composed
+from the policy's phrase bank; a composition the guards block is composed again with other
+variants and without the customer's own words, with no further model call.
+Every attempt is kept; a draft that still violates after the last round has passed=False.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import guards
 from drafting.chat import ChatClient, ChatRequest, Completion, ContentDelta, Message
+from drafting.compose import Plan, compose, greeting, seed_of
+from drafting.demands import Demand, DemandGrantGuard, unauthorised
+from drafting.detect import customer_context, detect, missing_details
 from drafting.errors import InputError, UnparseableOutputError
 from drafting.models import (
     MAX_MESSAGE_CHARS,
@@ -22,6 +29,7 @@ from drafting.models import (
     ModelReply,
     ScenarioChoice,
     ScenarioSource,
+    Strategy,
     Ticket,
     Usage,
 )
@@ -29,6 +37,12 @@ from drafting.parsing import ReplyParseError, ReplyTextStream, parse_reply
 from drafting.prompting import Prompts, reply_schema
 from drafting.tones import get_tone
 from drafting.triage import Escalation, detect_escalation, keyword_scenario
+from drafting.understand import (
+    Understanding,
+    UnderstandPrompt,
+    cross_check,
+    parse_understanding,
+)
 from guards import SCENARIOS, Channel, Guard, Policy, Scenario
 from guards.draft_artifacts import draft_guards
 from guards.fact_guard import rewrite_guards
@@ -100,6 +114,8 @@ class _Job:
     escalation: Escalation
     extra_guards: Sequence[Guard] = ()
     tone: str | None = None
+    demands: Sequence[Demand] = ()
+    composed: bool = False
 
 
 @dataclass
@@ -121,22 +137,30 @@ class Drafter:
         policy: Policy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_temperature: float | None = RETRY_TEMPERATURE,
+        strategy: Strategy = "free",
     ) -> None:
         if max_attempts < 1:
             raise InputError(f"max_attempts must be at least 1, not {max_attempts}")
         self.client = client
+        self.strategy = strategy
         self.retry_temperature = retry_temperature
         self.policy = policy or guards.default_policy()
         self.max_attempts = max_attempts
         self.prompts = Prompts(self.policy)
+        self.understand = UnderstandPrompt(self.policy)
 
     def draft(self, ticket: Ticket) -> Draft:
         """A checked reply to a ticket."""
-        return _last_draft(self._run(self._draft_job(ticket), stream=False))
+        return _last_draft(self._draft_events(ticket, stream=False))
 
     def stream_draft(self, ticket: Ticket) -> Iterator[StreamEvent]:
         """The reply text as it streams (per attempt), each checked attempt, then the Draft."""
-        return self._run(self._draft_job(ticket), stream=True)
+        return self._draft_events(ticket, stream=True)
+
+    def _draft_events(self, ticket: Ticket, *, stream: bool) -> Iterator[StreamEvent]:
+        if self.strategy == "compose":
+            return self._compose(ticket, stream=stream)
+        return self._run(self._draft_job(ticket), stream=stream)
 
     def rewrite(
         self,
@@ -184,12 +208,17 @@ class Drafter:
         return self._checker(self._rewrite_job(agent_text, customer, tone, channel, scenario, None))
 
     def _checker(self, job: _Job) -> ReplyChecker:
+        # The one place the model-output checks are chosen (the guard engine's registry comes later).
         model_checks = draft_guards(
             self.policy,
-            example_clauses=self.prompts.example_clauses,
+            example_clauses=self.prompts.example_clauses if job.kind == "rewrite" or not job.composed else (),
             instruction_clauses=self.prompts.instruction_clauses,
         )
-        return ReplyChecker(self.policy, job.channel, job.customer, (*model_checks, *job.extra_guards))
+        demands = unauthorised(job.demands, self.policy)
+        granted = (DemandGrantGuard(demands),) if demands else ()
+        return ReplyChecker(
+            self.policy, job.channel, job.customer, (*model_checks, *granted, *job.extra_guards)
+        )
 
     def _draft_job(self, ticket: Ticket) -> _Job:
         given = None if ticket.scenario == "auto" else ticket.scenario
@@ -202,6 +231,7 @@ class Drafter:
             given=given,
             likely=likely,
             escalation=detect_escalation(ticket, self.policy),
+            demands=detect(ticket, self.policy).demands,
         )
 
     def _rewrite_job(
@@ -222,6 +252,7 @@ class Drafter:
         escalation = (
             detect_escalation(Ticket(message=customer), self.policy) if customer else Escalation(False)
         )
+        demands = detect(Ticket(message=customer), self.policy).demands if customer else ()
         return _Job(
             kind="rewrite",
             user_message=self.prompts.rewrite(
@@ -240,6 +271,97 @@ class Drafter:
             escalation=escalation,
             extra_guards=rewrite_guards(self.policy, original, customer),
             tone=tone.name,
+            demands=demands,
+        )
+
+    def _compose(self, ticket: Ticket, *, stream: bool) -> Iterator[StreamEvent]:
+        """Detect, understand (one small JSON request), compose from the phrase bank, check."""
+        started = time.perf_counter()
+        given = None if ticket.scenario == "auto" else ticket.scenario
+        detection = detect(ticket, self.policy)
+        plan = Plan(
+            scenario=given or FALLBACK_SCENARIO,
+            channel=ticket.channel,
+            language=detection.language,
+            script=detection.script,
+            address_as=ticket.address_as,
+            problem="",
+            missing=(),
+            action="",
+            upset=False,
+            seed=seed_of(ticket.message),
+        )
+        greeting = self._greeting(plan)
+        if stream and greeting:
+            yield TextDelta(1, greeting)
+        request = self.understand.request(ticket.message, ticket.history, given)
+        completion = self.client.complete(request)
+        understood = cross_check(
+            parse_understanding(completion.content), [*ticket.facts.values(), *ticket.customer_texts()]
+        )
+        likely = keyword_scenario(ticket.customer_texts(), self.policy)
+        job = _Job(
+            kind="draft",
+            user_message=request.messages[-1].content,
+            customer=customer_context(ticket, detection.order_ids),
+            channel=ticket.channel,
+            given=given,
+            likely=likely,
+            escalation=detection.escalation,
+            demands=detection.demands,
+            composed=True,
+        )
+        scenario, _ = self._scenario(job, understood.scenario)
+        plan = self._plan(plan, scenario, understood, job, detection.demands != ())
+        checker = self._checker(job)
+        attempts: list[Attempt] = []
+        checked: list[str] = []
+        for number in range(1, self.max_attempts + 1):
+            attempt_started = time.perf_counter()
+            composition = compose(self.policy, plan)
+            report = checker.check(composition.checked.text, scenario)
+            attempt = Attempt(
+                number=number,
+                reply=composition.reply,
+                violations=list(report.violations),
+                usage=completion.usage if number == 1 else Usage(),
+                latency_s=time.perf_counter() - (started if number == 1 else attempt_started),
+                model_scenario=understood.scenario,
+            )
+            attempts.append(attempt)
+            checked.append(composition.checked.text)
+            if stream:
+                text = composition.reply.text
+                shown = greeting if number == 1 and greeting and text.startswith(greeting) else ""
+                yield TextDelta(number, text[len(shown) :])
+            yield AttemptFinished(attempt)
+            if attempt.passed:
+                break
+            # Another composition: other variants, and the problem in general words.
+            plan = replace(plan.without_problem(), seed=plan.seed + 1)
+        draft = self._draft(job, attempts, time.perf_counter() - started)
+        final = next(c for a, c in zip(attempts, checked, strict=True) if a.reply.text == draft.text)
+        if final != draft.reply.text:
+            report = guards.GuardReport(final, tuple(draft.report.violations), draft.scenario, draft.channel)
+            draft = draft.model_copy(update={"checked_text": final, "report": report})
+        yield DraftFinished(draft.model_copy(update={"strategy": "compose"}))
+
+    def _greeting(self, plan: Plan) -> str:
+        """The greeting every composition of this ticket starts with (shown before the model answers)."""
+        return greeting(self.policy, plan)
+
+    def _plan(
+        self, plan: Plan, scenario: Scenario, understood: Understanding, job: _Job, demanded: bool
+    ) -> Plan:
+        actions = self.understand.actions.get(scenario, [])
+        action = understood.action if understood.action in actions else (actions[0] if actions else "")
+        return replace(
+            plan,
+            scenario=scenario,
+            problem=understood.problem,
+            missing=missing_details(job.customer or "", scenario, self.policy),
+            action=action,
+            upset=understood.emotion != "calm" or job.escalation.flag or demanded,
         )
 
     def _run(self, job: _Job, *, stream: bool) -> Iterator[StreamEvent]:
@@ -316,6 +438,9 @@ class Drafter:
     def _scenario(self, job: _Job, model_scenario: Scenario | None) -> tuple[Scenario, ScenarioSource]:
         if job.given:
             return job.given, "given"
+        # Composing, the customer's own keywords come first: the small model's scenario is a fallback.
+        if job.composed and job.likely:
+            return job.likely, "keywords"
         if model_scenario:
             return model_scenario, "model"
         if job.likely:

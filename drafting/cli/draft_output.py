@@ -12,7 +12,7 @@ from rich.text import Text
 
 from drafting.cli.render import counted, report_lines
 from drafting.engine import AttemptFinished, Drafter, DraftFinished, StreamEvent, TextDelta
-from drafting.models import Draft
+from drafting.models import Draft, StrategyChoice
 from drafting.prompting import labels
 from guards import Policy
 
@@ -21,12 +21,12 @@ OUTPUT_FORMATS = ("text", "json")
 EXIT_NOT_PASSED = 1
 
 
-def make_drafter(*, policy: Policy, max_attempts: int) -> Drafter:
+def make_drafter(*, policy: Policy, max_attempts: int, strategy: StrategyChoice | None = None) -> Drafter:
     """A Drafter on the configured endpoint (the openai SDK is loaded only now)."""
     from drafting.api import build_drafter
 
     status = status_printer(Console(stderr=True))
-    return build_drafter(policy=policy, max_attempts=max_attempts, on_status=status)
+    return build_drafter(policy=policy, max_attempts=max_attempts, on_status=status, strategy=strategy)
 
 
 def single(make: Callable[[], Draft]) -> Iterator[StreamEvent]:
@@ -76,7 +76,7 @@ def _stream(console: Console, events: Iterator[StreamEvent]) -> Draft:
             if not event.attempt.passed:
                 blocking = counted(len(event.attempt.blocking), "blocking finding")
                 console.print(
-                    Text(f"— attempt {event.attempt.number}: {blocking}, asking again", style="yellow")
+                    Text(f"— attempt {event.attempt.number}: {blocking}, trying again", style="yellow")
                 )
         elif isinstance(event, DraftFinished):
             return event.draft
@@ -87,6 +87,10 @@ def _print_draft(console: Console, draft: Draft, *, reply_shown: bool = False) -
     styled = console.is_terminal
     if reply_shown:
         console.print(Text("\nFinal reply:", style="bold"))
+    if draft.checked_text is not None:
+        if not reply_shown:
+            console.print(Text(draft.text))
+        console.print(Text("Checked as the Chinese phrases it renders:", style="dim"))
     for line in report_lines(draft.report, styled=styled):
         console.print(line)
     console.print(Text("Sections:", style="bold"))
@@ -106,7 +110,7 @@ def _verdict(draft: Draft) -> Text:
     tokens = f"{draft.usage.total_tokens} tokens" if draft.usage.total_tokens else "tokens not reported"
     context = (
         f"(scenario: {draft.scenario} from {draft.scenario_source}, channel: {draft.channel}, "
-        f"model: {draft.model}, {tokens}, {draft.latency_s:.1f} s)"
+        f"strategy: {draft.strategy}, model: {draft.model}, {tokens}, {draft.latency_s:.1f} s)"
     )
     if draft.passed:
         return Text.assemble(("✓ passed", "bold green"), f" after {tries} {context}")

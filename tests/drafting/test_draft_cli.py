@@ -91,7 +91,7 @@ def test_token_count_or_that_the_endpoint_sent_none(
 def test_streamed_output(fake_model: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     fake_model[:] = [good_reply(solution="我也没办法"), good_reply()]
     code, out, _ = run(capsys, "draft", "--stream", "订单没到")
-    assert code == 0 and "— attempt 1: 1 blocking finding, asking again" in out and "Final reply:" in out
+    assert code == 0 and "— attempt 1: 1 blocking finding, trying again" in out and "Final reply:" in out
 
 
 def test_rewrite_command(fake_model: list[str], capsys: pytest.CaptureFixture[str]) -> None:
