@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from drafting.detect import script_of
 from drafting.models import SECTION_ORDER, Draft
 from evals.cases import EvalCase, Expectation
 from guards import CheckContext, Document, Policy, Scenario
@@ -209,6 +210,18 @@ def language(expectation: Expectation, outcome: Outcome) -> Verdict:
     return Verdict(found == wanted, share, reason)
 
 
+_SCRIPTS = ("simplified", "traditional")
+
+
+def script(expectation: Expectation, outcome: Outcome) -> Verdict:
+    """The reply's Chinese is written in the given script: simplified or traditional."""
+    wanted = str(expectation.value or "")
+    if wanted not in _SCRIPTS:
+        return _binary(False, f"script must be one of {', '.join(_SCRIPTS)}, not {wanted!r}")
+    found = script_of(outcome.draft.text)
+    return _binary(found == wanted, f"reply is in {found} Chinese")
+
+
 def length(expectation: Expectation, outcome: Outcome) -> Verdict:
     """The reply's length in characters (whitespace not counted) is within min..max."""
     size = len("".join(outcome.draft.text.split()))
@@ -299,6 +312,7 @@ EXPECTATIONS: dict[str, ExpectationType] = {
     "contains-any": ExpectationType("the reply contains at least one of the strings", contains_any),
     "regex": ExpectationType("the reply matches the regular expression", regex),
     "language": ExpectationType("the reply is in the language: zh or en", language),
+    "script": ExpectationType("the reply's Chinese is in the script: simplified or traditional", script),
     "length": ExpectationType("the reply has min..max characters (whitespace not counted)", length),
     "facts-preserved": ExpectationType(
         "a rewrite keeps every id, number, date, amount and product name of the original", facts_preserved

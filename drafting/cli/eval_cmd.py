@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.errors import HuashuError, InputError
+from drafting.models import STRATEGY_CHOICES, Strategy, StrategyChoice
 
 if TYPE_CHECKING:
     from evals.cases import EvalCase
@@ -29,7 +30,8 @@ Examples:
                                                 or HUASHU_BASE_URL/HUASHU_MODEL)
   huashu eval --record --force --case ID        re-record one case
   huashu eval --record --model gpt-4o-mini      record another model into its own folder
-  huashu eval --compare out/qwen out/gpt        two runs side by side
+  huashu eval --strategy free --out out/free    replay the free strategy's cassettes
+  huashu eval --compare out/free out/compose    two runs side by side
 
 \b
 Exit status:
@@ -49,6 +51,14 @@ def register(group: click.Group) -> None:
 @click.option("--cases", "case_paths", multiple=True, metavar="PATH", help="Case files or folders.")
 @click.option("--case", "case_ids", multiple=True, metavar="ID", help="Only these cases (repeatable).")
 @click.option("--model", help="Replay: whose cassettes. Record: the model to ask at the endpoint.")
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGY_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Drafting strategy (cassettes in <model>/<strategy>/). auto: replay compose when recorded, "
+    "else free; record compose on the embedded model, free on an endpoint.",
+)
 @click.option("--cassettes", "cassettes_dir", metavar="DIR", help="Cassette root (default: evals/cassettes).")
 @click.option("--record", is_flag=True, help="Record absent cassettes from the live model first.")
 @click.option("--force", is_flag=True, help="With --record: re-record existing cassettes too.")
@@ -68,6 +78,7 @@ def eval_command(
     case_paths: tuple[str, ...],
     case_ids: tuple[str, ...],
     model: str | None,
+    strategy: StrategyChoice,
     cassettes_dir: str | None,
     record: bool,
     force: bool,
@@ -105,7 +116,7 @@ def eval_command(
         return 0
     policy = load_policy(policy_file)
     root = Path(cassettes_dir) if cassettes_dir else bundled_cassettes_dir()
-    runner = _runner(root, model, record, force, max_attempts, policy, console)
+    runner = _runner(root, model, strategy, record, force, max_attempts, policy)
     run = _run_with_progress(runner, cases, console)
     summary = summarize(run)
     data = run_json(run, summary)
@@ -130,22 +141,31 @@ def _select(cases: list[EvalCase], ids: tuple[str, ...]) -> list[EvalCase]:
 def _runner(
     root: Path,
     model: str | None,
+    strategy: StrategyChoice,
     record: bool,
     force: bool,
     max_attempts: int,
     policy: Policy,
-    console: Console,
 ) -> EvalRunner:
     from drafting.api import resolve_settings
     from drafting.cli.draft_output import status_printer
+    from drafting.settings import load_settings
+    from evals.cassettes import recorded_strategies
     from evals.runner import record_runner, replay_runner
 
     if record:
+        local = not load_settings().configured
         live = resolve_settings(on_status=status_printer(Console(stderr=True)))
         if model:
             live = dataclasses.replace(live, model=model)
-        return record_runner(root, live, max_attempts=max_attempts, policy=policy, force=force)
-    return replay_runner(root, model or _only_model(root), policy=policy)
+        chosen: Strategy = ("compose" if local else "free") if strategy == "auto" else strategy
+        return record_runner(
+            root, live, max_attempts=max_attempts, strategy=chosen, policy=policy, force=force
+        )
+    model = model or _only_model(root)
+    recorded = recorded_strategies(root, model)
+    chosen = (recorded[0] if recorded else "compose") if strategy == "auto" else strategy
+    return replay_runner(root, model, strategy=chosen, policy=policy)
 
 
 def _only_model(root: Path) -> str:
@@ -171,7 +191,8 @@ def _run_with_progress(runner: EvalRunner, cases: list[EvalCase], console: Conso
     )
     verb = "recording" if runner.live else "replaying"
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(f"{verb} {runner.manifest.model}", total=len(cases), last="")
+        name = f"{runner.manifest.model} ({runner.manifest.strategy})"
+        task = progress.add_task(f"{verb} {name}", total=len(cases), last="")
 
         def advance(result: CaseResult) -> None:
             mark = outcome_label(result.passed, result.status)

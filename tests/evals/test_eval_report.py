@@ -134,7 +134,10 @@ def test_command_fails_on_stale_cassettes(recorded: Path, capsys: pytest.Capture
     changed = case_of(id="cli-01", message="消息改了", expect=CHECKS)
     (recorded / "cases.toml").write_text(dump_cases([changed]), encoding="utf-8")
     assert _eval(recorded) == 1
-    assert "huashu eval --record --force --model cli-model --case cli-01" in capsys.readouterr().out
+    assert (
+        "huashu eval --record --force --model cli-model --strategy free --case cli-01"
+        in capsys.readouterr().out
+    )
 
 
 def test_command_errors_are_one_line(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
