@@ -10,6 +10,7 @@ customers get the English phrases, and the guards read the Chinese phrases they 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 
 from drafting.detect import Language, Script, to_traditional
@@ -37,6 +38,7 @@ class Plan:
     action: str
     upset: bool
     seed: int
+    own_solution: str = ""
 
     def without_problem(self) -> Plan:
         """The same plan, speaking of the problem in general words."""
@@ -154,6 +156,10 @@ def _mirrors(policy: Policy, plan: Plan, picked: dict[str, ModelPhrase]) -> dict
 def _render(plan: Plan, picked: dict[str, ModelPhrase], language: Language) -> Reply:
     sections: dict[str, str] = {}
     for name, phrase in picked.items():
+        if name == "solution" and plan.own_solution:
+            # A rewrite keeps the agent's own words (and facts) as its solution.
+            sections[name] = plan.own_solution
+            continue
         text = _address(_fill(phrase, plan, language), plan, name)
         # Section by section, so that a section reads the same whichever sections follow it.
         sections[name] = to_traditional(text) if plan.script == "traditional" and language == "zh" else text
@@ -177,3 +183,16 @@ def greeting(policy: Policy, plan: Plan) -> str:
         return ""
     picked = {"greeting": found[_pick(plan.seed, "greeting", len(found))]}
     return _render(plan, picked, plan.language).text
+
+
+_CLAUSE = re.compile(r"[^，,。！？!?；;\n]+")
+
+
+def own_clauses(text: str) -> list[str]:
+    """The clauses of an agent's text, in order, without their punctuation."""
+    return [m.group().strip() for m in _CLAUSE.finditer(text) if m.group().strip()]
+
+
+def polite(clause: str) -> str:
+    """A clause with 你 as 您 (你们 stays: it is the company speaking of customers in general)."""
+    return re.sub(r"你(?!们)", "您", clause)

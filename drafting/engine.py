@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import guards
 from drafting.chat import ChatClient, ChatRequest, Completion, ContentDelta, Message
-from drafting.compose import Plan, compose, greeting, seed_of
+from drafting.compose import Plan, compose, greeting, own_clauses, polite, seed_of
 from drafting.demands import Demand, DemandGrantGuard, unauthorised
 from drafting.detect import customer_context, detect, missing_details
 from drafting.errors import InputError, UnparseableOutputError
@@ -173,6 +173,11 @@ class Drafter:
         address_as: str | None = None,
     ) -> Draft:
         """The agent's reply rewritten to the standards in a tone preset, its facts kept."""
+        if self.strategy == "compose":
+            events = self._compose_rewrite(
+                agent_text, customer, tone, channel, scenario, address_as, stream=False
+            )
+            return _last_draft(events)
         job = self._rewrite_job(agent_text, customer, tone, channel, scenario, address_as)
         return _last_draft(self._run(job, stream=False))
 
@@ -187,6 +192,10 @@ class Drafter:
         address_as: str | None = None,
     ) -> Iterator[StreamEvent]:
         """Like `rewrite`, streaming the text of each attempt."""
+        if self.strategy == "compose":
+            return self._compose_rewrite(
+                agent_text, customer, tone, channel, scenario, address_as, stream=True
+            )
         return self._run(
             self._rewrite_job(agent_text, customer, tone, channel, scenario, address_as), stream=True
         )
@@ -313,6 +322,20 @@ class Drafter:
         )
         scenario, _ = self._scenario(job, understood.scenario)
         plan = self._plan(plan, scenario, understood, job, detection.demands != ())
+        yield from self._compose_attempts(job, plan, completion.usage, understood, started, greeting, stream)
+
+    def _compose_attempts(
+        self,
+        job: _Job,
+        plan: Plan,
+        usage: Usage,
+        understood: Understanding,
+        started: float,
+        greeting: str,
+        stream: bool,
+    ) -> Iterator[StreamEvent]:
+        """Compose, check, and compose again (other variants, no customer words) while blocked."""
+        scenario = plan.scenario
         checker = self._checker(job)
         attempts: list[Attempt] = []
         checked: list[str] = []
@@ -324,7 +347,7 @@ class Drafter:
                 number=number,
                 reply=composition.reply,
                 violations=list(report.violations),
-                usage=completion.usage if number == 1 else Usage(),
+                usage=usage if number == 1 else Usage(),
                 latency_s=time.perf_counter() - (started if number == 1 else attempt_started),
                 model_scenario=understood.scenario,
             )
@@ -337,14 +360,69 @@ class Drafter:
             yield AttemptFinished(attempt)
             if attempt.passed:
                 break
-            # Another composition: other variants, and the problem in general words.
-            plan = replace(plan.without_problem(), seed=plan.seed + 1)
+            # Another composition: other variants, the next action, the problem in general words.
+            plan = replace(plan.without_problem(), seed=plan.seed + 1, action=self._next_action(plan))
         draft = self._draft(job, attempts, time.perf_counter() - started)
         final = next(c for a, c in zip(attempts, checked, strict=True) if a.reply.text == draft.text)
         if final != draft.reply.text:
             report = guards.GuardReport(final, tuple(draft.report.violations), draft.scenario, draft.channel)
             draft = draft.model_copy(update={"checked_text": final, "report": report})
         yield DraftFinished(draft.model_copy(update={"strategy": "compose"}))
+
+    def _compose_rewrite(
+        self,
+        agent_text: str,
+        customer: str | None,
+        tone_name: str,
+        channel: Channel | None,
+        scenario: ScenarioChoice,
+        address_as: str | None,
+        *,
+        stream: bool,
+    ) -> Iterator[StreamEvent]:
+        """Understand the ticket, keep the agent's own clauses that pass the guards, compose around them."""
+        started = time.perf_counter()
+        job = replace(
+            self._rewrite_job(agent_text, customer, tone_name, channel, scenario, address_as), composed=True
+        )
+        tone = get_tone(tone_name)
+        reading = customer or agent_text
+        detection = detect(Ticket(message=reading), self.policy)
+        request = self.understand.request(reading, [], job.given)
+        completion = self.client.complete(request)
+        understood = cross_check(parse_understanding(completion.content), [reading])
+        chosen, _ = self._scenario(job, understood.scenario)
+        plan = Plan(
+            scenario=chosen,
+            channel=job.channel,
+            language=detection.language,
+            script=detection.script,
+            address_as=address_as or tone.address_as or "您",
+            problem="",
+            missing=(),
+            action="",
+            upset=False,
+            seed=seed_of(agent_text),
+            own_solution=self._own_clauses(agent_text, chosen, job.channel),
+        )
+        plan = replace(self._plan(plan, chosen, understood, job, detection.demands != ()), problem="")
+        greeting = self._greeting(plan)
+        yield from self._compose_attempts(job, plan, completion.usage, understood, started, greeting, stream)
+
+    def _next_action(self, plan: Plan) -> str:
+        actions = self.understand.actions.get(plan.scenario, [])
+        if plan.action not in actions:
+            return plan.action
+        return actions[(actions.index(plan.action) + 1) % len(actions)]
+
+    def _own_clauses(self, agent_text: str, scenario: Scenario, channel: Channel) -> str:
+        """The agent's clauses the guards find nothing in (their facts are kept), as one sentence."""
+        kept = []
+        for clause in own_clauses(agent_text):
+            report = guards.check(clause, scenario=None, channel=channel, policy=self.policy)
+            if all(v.category == "missing_structure" for v in report.violations):
+                kept.append(polite(clause))
+        return "，".join(kept)
 
     def _greeting(self, plan: Plan) -> str:
         """The greeting every composition of this ticket starts with (shown before the model answers)."""

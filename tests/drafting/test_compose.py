@@ -329,3 +329,35 @@ def test_a_phrase_with_an_unknown_slot_is_a_policy_error(tmp_path: Path) -> None
     )
     with pytest.raises(PolicyError, match="unknown slot"):
         guards.load_policy(company)
+
+
+# --- rewrites on the compose path --------------------------------------------------------
+
+
+def test_a_rewrite_keeps_the_agents_clean_clauses_and_their_facts() -> None:
+    client = FakeChatClient([understanding("shipping", emotion="calm")])
+    draft = Drafter(client, strategy="compose").rewrite(
+        "这个我也不知道，你自己看说明吧。订单A20241123001已经付款了。",
+        customer="我的订单A20241123001怎么还没发货？",
+        tone="电商",
+        scenario="shipping",
+    )
+    assert draft.passed and draft.kind == "rewrite" and client.calls == 1
+    assert "A20241123001" in draft.text and "不知道" not in draft.text and "自己看说明" not in draft.text
+    assert draft.text.startswith("亲，") and "48小时" in draft.text
+
+
+def test_a_rewrite_that_would_lose_a_fact_says_so() -> None:
+    draft = Drafter(FakeChatClient([understanding("after_sales")]), strategy="compose").rewrite(
+        "退款199元马上到账，您放心。", customer="我退款199元什么时候到账？", scenario="after_sales"
+    )
+    assert not draft.passed and "fc.facts_missing" in {v.rule_id for v in draft.report.blocking}
+    assert "马上到账" not in draft.text
+
+
+def test_a_blocked_composition_tries_the_next_action() -> None:
+    draft = Drafter(
+        FakeChatClient([understanding("after_sales", action="换货")]), strategy="compose"
+    ).rewrite("你自己去找快递公司吧。", customer="快递把箱子压坏了", scenario="after_sales")
+    assert draft.passed and len(draft.attempts) > 1
+    assert "fc.added_compensation" in {v.rule_id for v in draft.attempts[0].blocking}
