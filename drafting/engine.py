@@ -308,7 +308,8 @@ class Drafter:
         understood = cross_check(
             parse_understanding(completion.content), [*ticket.facts.values(), *ticket.customer_texts()]
         )
-        likely = keyword_scenario(ticket.customer_texts(), self.policy)
+        # This message's keywords first: earlier turns may be about something else.
+        likely = keyword_scenario([ticket.message], self.policy)
         job = _Job(
             kind="draft",
             user_message=request.messages[-1].content,

@@ -2,7 +2,7 @@
 
 Both come from the policy: `[[scenario_keywords]]` for the scenario, `[escalation]` (threats
 and repeated-complaint cues) and `[draft_checks].escalation_repeat_turns` for escalation.
-Text is folded (Traditional → Simplified, full-width → ASCII) before matching.
+Text is folded (Traditional → Simplified, full-width → ASCII, lowercase) before matching.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ _compiled: dict[int, _Compiled] = {}
 def _compile(policy: Policy) -> _Compiled:
     cached = _compiled.get(id(policy))
     if cached is None or cached.policy is not policy:
-        keywords = tuple((e.scenario, tuple(fold(k) for k in e.keywords)) for e in policy.scenario_keywords)
+        keywords = tuple(
+            (e.scenario, tuple(fold(k).lower() for k in e.keywords)) for e in policy.scenario_keywords
+        )
         threats, repeated = (
             _pattern(policy.escalation.threats),
             _pattern(policy.escalation.repeated_complaint),
@@ -45,7 +47,7 @@ def _compile(policy: Policy) -> _Compiled:
 
 def keyword_scenario(texts: Sequence[str], policy: Policy) -> Scenario | None:
     """The scenario whose keywords occur most often in `texts` (policy order breaks ties)."""
-    folded = [fold(strip_invisible(t)) for t in texts]
+    folded = [fold(strip_invisible(t)).lower() for t in texts]
     best: Scenario | None = None
     best_hits = 0
     for scenario, keywords in _compile(policy).keywords:
@@ -89,4 +91,4 @@ def detect_escalation(ticket: Ticket, policy: Policy) -> Escalation:
 def _complaint_turns(texts: Sequence[str], policy: Policy) -> int:
     """How many customer turns carry a complaint keyword."""
     keywords = [k for scenario, words in _compile(policy).keywords if scenario == _COMPLAINT for k in words]
-    return sum(any(k in text for k in keywords) for text in texts)
+    return sum(any(k in text.lower() for k in keywords) for text in texts)

@@ -30,6 +30,7 @@ EMOTIONS: tuple[Emotion, ...] = ("calm", "anxious", "angry")
 # The answer is a few short fields; this caps a model that rambles inside a string.
 UNDERSTAND_MAX_TOKENS = 160
 _SPACE = re.compile(r"\s+")
+_CLAUSE_END = "，,。.！!？?；;：:、…~～)）」』”’\"'"
 _SPEAKERS = {"customer": "客户", "agent": "客服"}
 _EXAMPLE = {
     "scenario": "after_sales",
@@ -134,16 +135,32 @@ def _compact(text: str) -> str:
     return _SPACE.sub("", fold(strip_invisible(text))).lower()
 
 
+def _whole_clauses(problem: str, customer_texts: Sequence[str]) -> bool:
+    """True when `problem` is a piece of a customer text that ends where a clause ends.
+
+    The grammar cuts a long answer at its length limit; a cut piece (“请帮”) is not quoted.
+    """
+    piece = _compact(problem)
+    for text in customer_texts:
+        said = _compact(text)
+        start = said.find(piece)
+        while start != -1:
+            end = start + len(piece)
+            if end == len(said) or said[end] in _CLAUSE_END:
+                return True
+            start = said.find(piece, start + 1)
+    return False
+
+
 def cross_check(answer: ModelUnderstanding | None, customer_texts: Sequence[str]) -> Understanding:
     """The answer with every string the customer did not write (or that is not a problem) dropped."""
     if answer is None:
         return Understanding(None, "", "calm", "", ("the model's answer was not usable JSON",))
-    said = _compact("\n".join(customer_texts))
     dropped: list[str] = []
     problem = answer.problem.strip().strip("，。,.!?！？ ")
     slot = compose_data().problem
     if problem and (
-        _compact(problem) not in said
+        not _whole_clauses(problem, customer_texts)
         or len(problem) > slot.max_chars
         or any(re.search(p, fold(problem)) for p in slot.rejects)
     ):

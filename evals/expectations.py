@@ -128,7 +128,9 @@ def sections_present(expectation: Expectation, outcome: Outcome) -> Verdict:
 def deadline_within_policy(expectation: Expectation, outcome: Outcome) -> Verdict:
     """The draft commits to a concrete deadline, and no deadline breaks the policy's limits."""
     draft = outcome.draft
-    context = CheckContext(Document.of(draft.text, outcome.case.message), draft.scenario, draft.channel)
+    # An English reply's deadlines are read in the Chinese phrases it renders (what the guards read).
+    checked = draft.checked_text if draft.checked_text is not None else draft.text
+    context = CheckContext(Document.of(checked, outcome.case.message), draft.scenario, draft.channel)
     deadlines = [t.text for t in context.deadlines]
     rule_ids = {c.id for c in outcome.policy.unkeepable_promise.commitments}
     broken = [v for v in draft.report.violations if v.rule_id in rule_ids]
