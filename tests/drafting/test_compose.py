@@ -361,3 +361,19 @@ def test_a_blocked_composition_tries_the_next_action() -> None:
     ).rewrite("你自己去找快递公司吧。", customer="快递把箱子压坏了", scenario="after_sales")
     assert draft.passed and len(draft.attempts) > 1
     assert "fc.added_compensation" in {v.rule_id for v in draft.attempts[0].blocking}
+
+
+def test_a_problem_cut_mid_clause_is_dropped() -> None:
+    message = "訂單號 202312010088 的吹風機收到就壞了，照片我已經上傳了，請幫我處理。"
+    assert cross_check(ModelUnderstanding(problem="照片我已經上傳了，請幫"), [message]).problem == ""
+    assert (
+        cross_check(ModelUnderstanding(problem="吹風機收到就壞了"), [message]).problem == "吹風機收到就壞了"
+    )
+
+
+def test_english_keywords_pick_the_scenario_before_the_model() -> None:
+    draft, _ = composed(
+        Ticket(message="My parcel is late. Where is my package?"),
+        understanding("after_sales", emotion="calm"),
+    )
+    assert draft.scenario == "shipping" and draft.scenario_source == "keywords"
