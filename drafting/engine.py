@@ -53,6 +53,9 @@ DEFAULT_MAX_ATTEMPTS = 3
 RETRY_TEMPERATURE = 0.7
 # The scenario used when neither the caller, the model nor the keywords name one.
 FALLBACK_SCENARIO: Scenario = "consult"
+# A ticket that must be escalated (threats, repeated complaints) is a complaint when its own
+# words name no scenario.
+_COMPLAINT: Scenario = "complaint"
 
 
 @dataclass(frozen=True)
@@ -520,6 +523,8 @@ class Drafter:
         # Composing, the customer's own keywords come first: the small model's scenario is a fallback.
         if job.composed and job.likely:
             return job.likely, "keywords"
+        if job.composed and job.escalation.flag:
+            return _COMPLAINT, "keywords"
         if model_scenario:
             return model_scenario, "model"
         if job.likely:
