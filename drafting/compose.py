@@ -111,9 +111,19 @@ def _required(policy: Policy, scenario: Scenario) -> set[str]:
 def _fill(phrase: ModelPhrase, plan: Plan, language: Language) -> str:
     text = phrase.text
     if "{missing}" in text:
-        names = [_detail_label(name, language) for name in plan.missing]
-        text = text.replace("{missing}", (" and " if language == "en" else "和").join(names))
+        text = text.replace(
+            "{missing}", _listed([_detail_label(name, language) for name in plan.missing], language)
+        )
     return text.replace("{problem}", plan.problem)
+
+
+def _listed(names: list[str], language: Language) -> str:
+    """“A”, “A，以及B”, “A、B，以及C” (English: “A and B”, “A, B and C”)."""
+    if len(names) < 2:
+        return "".join(names)
+    if language == "en":
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return "、".join(names[:-1]) + "，以及" + names[-1]
 
 
 def _detail_label(name: str, language: Language) -> str:
