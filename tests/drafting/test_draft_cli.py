@@ -150,3 +150,23 @@ def test_wrong_key(endpoint_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         endpoint_env.setenv("HUASHU_BASE_URL", server.base_url)
         code, _, err = run(capsys, "rewrite", "好的")
     assert code == 4 and "rejected the API key (401)" in err and "HUASHU_API_KEY" in err
+
+
+def test_strategy_flag_reaches_the_drafter_and_english_shows_its_checked_text(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: dict[str, Any] = {}
+    answer = json.dumps({"scenario": "complaint", "problem": "", "emotion": "angry", "action": ""})
+
+    def build(**kwargs: Any) -> Drafter:
+        asked.update(kwargs)
+        return Drafter(FakeChatClient([answer]), strategy=kwargs["strategy"] or "free")
+
+    monkeypatch.setattr(draft_cmd, "make_drafter", build)
+    code, out, _ = run(
+        capsys, "draft", "--strategy", "compose", "Your app keeps crashing. I will call my lawyer!"
+    )
+    assert code == 0 and asked["strategy"] == "compose"
+    assert "I'm very sorry" in out or "apologize" in out
+    assert "Checked as the Chinese phrases it renders:" in out and "strategy: compose" in out
+    assert "lawyer" in out  # the escalation alert quotes the customer
