@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -32,6 +32,7 @@ Examples:
   huashu eval --record --model gpt-4o-mini      record another model into its own folder
   huashu eval --strategy free --out out/free    replay the free strategy's cassettes
   huashu eval --compare out/free out/compose    two runs side by side
+  huashu eval --compare-strategies --out out    free and compose replayed side by side
 
 \b
 Exit status:
@@ -68,6 +69,12 @@ def register(group: click.Group) -> None:
 )
 @click.option("--out", "out_dir", metavar="DIR", help="Write eval.json and eval.md (or compare.md) here.")
 @click.option("--compare", nargs=2, metavar="DIR_A DIR_B", help="Compare two saved runs instead of running.")
+@click.option(
+    "--compare-strategies",
+    is_flag=True,
+    help="Replay the free and the compose cassettes of the model and show them side by side "
+    "(--out DIR writes DIR/free, DIR/compose and DIR/compare.md).",
+)
 @click.option("--fail-under", type=click.FloatRange(0, 1), help="Exit 1 when fewer cases pass (0..1).")
 @click.option("--save-baseline", is_flag=True, help="Accept this run's verdicts as the baseline.")
 @click.option(
@@ -86,6 +93,7 @@ def eval_command(
     policy_file: str | None,
     out_dir: str | None,
     compare: tuple[str, str] | None,
+    compare_strategies: bool,
     fail_under: float | None,
     save_baseline: bool,
     check_baseline: bool,
@@ -109,6 +117,8 @@ def eval_command(
         return _compare(Path(compare[0]), Path(compare[1]), out_dir, console)
     if force and not record:
         raise click.UsageError("--force only applies with --record")
+    if compare_strategies and record:
+        raise click.UsageError("--compare-strategies replays; record each strategy first")
     cases = _select(load_cases([Path(p) for p in case_paths] or None), case_ids)
     if list_only:
         for case in cases:  # tab-separated, for scripts
@@ -116,6 +126,8 @@ def eval_command(
         return 0
     policy = load_policy(policy_file)
     root = Path(cassettes_dir) if cassettes_dir else bundled_cassettes_dir()
+    if compare_strategies:
+        return _compare_strategies(root, model, cases, policy, out_dir, console)
     runner = _runner(root, model, strategy, record, force, max_attempts, policy)
     run = _run_with_progress(runner, cases, console)
     summary = summarize(run)
@@ -232,6 +244,41 @@ def _exit_status(run: EvalRun, summary: Summary, fail_under: float | None, conso
         console.print(f"[red]case pass rate {rate or 0:.0%} is under --fail-under {fail_under:.0%}[/red]")
         return 1
     return 0
+
+
+def _compare_strategies(
+    root: Path,
+    model: str | None,
+    cases: list[EvalCase],
+    policy: Policy,
+    out_dir: str | None,
+    console: Console,
+) -> int:
+    """Replay both strategies of a model in one run and show them side by side."""
+    from evals.compare import print_comparison
+    from evals.compare import render_markdown as comparison_markdown
+    from evals.report import write_outputs
+    from evals.runner import replay_runner
+    from evals.summary import run_json, summarize
+
+    model = model or _only_model(root)
+    runs: list[dict[str, Any]] = []
+    status = 0
+    for strategy in ("free", "compose"):
+        runner = replay_runner(root, model, strategy=strategy, policy=policy)
+        run = _run_with_progress(runner, cases, console)
+        summary = summarize(run)
+        runs.append(run_json(run, summary))
+        status = max(status, _exit_status(run, summary, None, console))
+        if out_dir:
+            for path in write_outputs(runs[-1], Path(out_dir) / strategy):
+                console.print(f"wrote {path}")
+    print_comparison(runs[0], runs[1], console)
+    if out_dir:
+        path = Path(out_dir) / "compare.md"
+        path.write_text(comparison_markdown(runs[0], runs[1]), encoding="utf-8")
+        console.print(f"wrote {path}")
+    return status
 
 
 def _compare(a: Path, b: Path, out_dir: str | None, console: Console) -> int:
