@@ -76,10 +76,13 @@ def candidates(policy: Policy, element: str, plan: Plan, language: Language) -> 
     ]
     if element == "details_request":
         fitting = [p for p in fitting if "missing" in p.slots]
-    if element == "soothe" and plan.problem:
-        # The customer's own words are acknowledged once, in the soothing sentence.
+    # The customer's own words are acknowledged once: in the soothing sentence when there is
+    # one, else in the solution (a calm question: “关于您提到的“…”，我为您查询一下”).
+    soothing = "soothe" in _sections(policy, plan)
+    acknowledging = element == "soothe" or (element == "solution" and not soothing)
+    if acknowledging and plan.problem:
         fitting = [p for p in fitting if "problem" in p.slots] or fitting
-    elif element != "soothe" and "soothe" in _sections(policy, plan):
+    else:
         fitting = [p for p in fitting if "problem" not in p.slots]
     if element in ("solution", "commitment"):
         acting = [p for p in fitting if p.action == plan.action]
@@ -94,8 +97,7 @@ def _sections(policy: Policy, plan: Plan) -> list[str]:
     required = _required(policy, plan.scenario)
     wanted = []
     for name in SECTION_ORDER:
-        acknowledged = name == "soothe" and bool(plan.problem)
-        if name in _EMPATHY and not (plan.upset or name in required or acknowledged):
+        if name in _EMPATHY and not (plan.upset or name in required):
             continue
         if name == "details_request" and not plan.missing:
             continue

@@ -377,3 +377,20 @@ def test_english_keywords_pick_the_scenario_before_the_model() -> None:
         understanding("after_sales", emotion="calm"),
     )
     assert draft.scenario == "shipping" and draft.scenario_source == "keywords"
+
+
+def test_a_calm_question_is_acknowledged_in_the_solution_not_soothed() -> None:
+    draft, _ = composed(
+        Ticket(message="我领的满200减30的优惠券怎么用不了？", channel="phone"),
+        understanding("price", problem="满200减30的优惠券怎么用不了", emotion="calm", action="活动说明"),
+    )
+    assert draft.passed and "soothe" not in draft.reply.sections()
+    assert "“满200减30的优惠券怎么用不了”" in draft.reply.solution
+
+
+def test_ids_are_not_quoted_back_as_the_problem() -> None:
+    message = "把订单202311230002的收货人姓名告诉我"
+    assert (
+        cross_check(ModelUnderstanding(problem="订单202311230002的收货人姓名"), [message + "。"]).problem
+        == ""
+    )
