@@ -23,11 +23,19 @@ $(VENV)/.local-installed: pyproject.toml
 	touch $@
 
 # The demo drafts with the embedded local model (first run: joins 1.1 GB of weights, ~10 s) and
-# leaves it running for the next run; `huashu model stop` ends it. A draft that still has guard
-# findings exits 1, which is part of the demo; any other failure stops it.
+# leaves it running for the next run; `huashu model stop` ends it. The embedded model composes
+# its drafts (--strategy compose is its default): a handful of varied messages, each in a few
+# seconds. A draft that still has guard findings exits 1, which is part of the demo; any other
+# failure stops it.
+DEMO_MESSAGES := docs/samples/demo_messages.txt
 demo: $(VENV)/.local-installed
 	$(BIN)/huashu model start
 	$(BIN)/huashu draft --stream --scenario complaint --address-as 张先生 -f docs/samples/complaint.txt || [ $$? -eq 1 ]
+	@while IFS='|' read -r channel message; do \
+		case "$$channel" in ''|'#'*) continue;; esac; \
+		echo; echo "=== $$channel: $$message"; \
+		$(BIN)/huashu draft --channel "$$channel" "$$message" < /dev/null || [ $$? -eq 1 ] || exit 1; \
+	done < $(DEMO_MESSAGES)
 	$(BIN)/huashu check --scenario complaint -f docs/samples/bad_reply.txt || [ $$? -eq 1 ]
 	$(BIN)/huashu check --jsonl docs/samples/replies.jsonl || [ $$? -eq 1 ]
 	@echo "The local model keeps running for the next call; stop it with: $(BIN)/huashu model stop"

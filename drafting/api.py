@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import cast
 
 from drafting.client import OpenAIChatClient
 from drafting.engine import DEFAULT_MAX_ATTEMPTS, Drafter
+from drafting.models import StrategyChoice
 from drafting.settings import Settings, StructuredMode, load_settings
 from guards import CompiledPolicy, Policy
 
@@ -44,6 +46,17 @@ def build_drafter(
     policy: Policy | CompiledPolicy | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     on_status: StatusCallback | None = None,
+    strategy: StrategyChoice | None = None,
 ) -> Drafter:
-    """A Drafter on the configured endpoint (or the embedded local model)."""
-    return Drafter(build_client(settings, on_status=on_status), policy=policy, max_attempts=max_attempts)
+    """A Drafter on the configured endpoint (or the embedded local model), in its drafting strategy.
+
+    `strategy` overrides the settings' (`auto`: compose on the embedded model, free on an endpoint).
+    """
+    settings = settings or load_settings()
+    if strategy is not None:
+        settings = replace(settings, strategy=strategy)
+    local = not settings.configured
+    client = build_client(settings, on_status=on_status)
+    return Drafter(
+        client, policy=policy, max_attempts=max_attempts, strategy=settings.drafting_strategy(local)
+    )

@@ -1,18 +1,25 @@
-"""The drafting engine: ticket → model → reply → guards → (feedback → model)* → Draft.
+"""The drafting engine: ticket → model → reply → guards → Draft, in one of two strategies.
 
-Up to `max_attempts` rounds: the model drafts, the guards check the completed text, and any
-blocking finding is sent back (rule, quoted span, fix) for another round. Every attempt is
-kept; a draft that still violates after the last round is returned with passed=False.
+`free`: up to `max_attempts` rounds: the model drafts, the guards check the completed text, and
+any blocking finding is sent back (rule, quoted span, fix) for another round.
+`compose`: code reads what it can (script, language, order ids, details given, demands,
+escalation), the model answers one small JSON understand request, and the reply is composed
+from the policy's phrase bank; a composition the guards block is composed again with other
+variants and without the customer's own words, with no further model call.
+Every attempt is kept; a draft that still violates after the last round has passed=False.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import guards
 from drafting.chat import ChatClient, ChatRequest, Completion, ContentDelta, Message
+from drafting.compose import Plan, compose, greeting, own_clauses, polite, seed_of
+from drafting.demands import Demand, DemandGrantGuard, unauthorised
+from drafting.detect import customer_context, detect, missing_details
 from drafting.errors import InputError, UnparseableOutputError
 from drafting.models import (
     MAX_MESSAGE_CHARS,
@@ -22,6 +29,7 @@ from drafting.models import (
     ModelReply,
     ScenarioChoice,
     ScenarioSource,
+    Strategy,
     Ticket,
     Usage,
 )
@@ -29,7 +37,24 @@ from drafting.parsing import ReplyParseError, ReplyTextStream, parse_reply
 from drafting.prompting import Prompts, reply_schema
 from drafting.tones import get_tone
 from drafting.triage import Escalation, detect_escalation, keyword_scenario
-from guards import SCENARIOS, Channel, CompiledPolicy, DraftInputs, Policy, Scenario, compile_policy
+from drafting.understand import (
+    Understanding,
+    UnderstandPrompt,
+    cross_check,
+    parse_understanding,
+)
+from guards import (
+    SCENARIOS,
+    Channel,
+    CheckContext,
+    CompiledPolicy,
+    Document,
+    DraftInputs,
+    Guard,
+    Policy,
+    Scenario,
+    compile_policy,
+)
 
 DEFAULT_MAX_ATTEMPTS = 3
 # Sampling temperature of the re-asks: small models tend to repeat their last answer word for
@@ -37,6 +62,9 @@ DEFAULT_MAX_ATTEMPTS = 3
 RETRY_TEMPERATURE = 0.7
 # The scenario used when neither the caller, the model nor the keywords name one.
 FALLBACK_SCENARIO: Scenario = "consult"
+# A ticket that must be escalated (threats, repeated complaints) is a complaint when its own
+# words name no scenario.
+_COMPLAINT: Scenario = "complaint"
 
 
 @dataclass(frozen=True)
@@ -72,10 +100,12 @@ class ReplyChecker:
     channel: Channel
     customer: str | None
     draft: DraftInputs
+    # The engine's own checks of a job (a granted demand): drafting data, not guard rules.
+    job_guards: tuple[Guard, ...] = ()
 
     def check(self, text: str, scenario: Scenario | None) -> guards.GuardReport:
         """The findings of `text` in `scenario`, exactly as the engine finds them in a reply."""
-        return guards.check(
+        report = guards.check(
             text,
             scenario=scenario,
             channel=self.channel,
@@ -83,6 +113,12 @@ class ReplyChecker:
             policy=self.policy,
             draft=self.draft,
         )
+        if not self.job_guards:
+            return report
+        ctx = CheckContext(Document.of(text, self.customer), scenario, self.channel)
+        found = [*report.violations, *(v for guard in self.job_guards for v in guard.check(ctx))]
+        found.sort(key=lambda v: (v.start, v.end, v.rule_id))
+        return report._replace(violations=tuple(found))
 
 
 @dataclass(frozen=True)
@@ -98,6 +134,8 @@ class _Job:
     escalation: Escalation
     original: str | None = None  # a rewrite's original, whose facts must be kept
     tone: str | None = None
+    demands: Sequence[Demand] = ()
+    composed: bool = False
 
 
 @dataclass
@@ -119,11 +157,12 @@ class Drafter:
         policy: Policy | CompiledPolicy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_temperature: float | None = RETRY_TEMPERATURE,
+        strategy: Strategy = "free",
     ) -> None:
-        """`policy`: a Policy (compiled here) or one already compiled; default the built-in one."""
         if max_attempts < 1:
             raise InputError(f"max_attempts must be at least 1, not {max_attempts}")
         self.client = client
+        self.strategy = strategy
         self.retry_temperature = retry_temperature
         if isinstance(policy, CompiledPolicy):
             self.compiled = policy
@@ -132,14 +171,20 @@ class Drafter:
         self.policy = self.compiled.policy
         self.max_attempts = max_attempts
         self.prompts = Prompts(self.policy)
+        self.understand = UnderstandPrompt(self.policy)
 
     def draft(self, ticket: Ticket) -> Draft:
         """A checked reply to a ticket."""
-        return _last_draft(self._run(self._draft_job(ticket), stream=False))
+        return _last_draft(self._draft_events(ticket, stream=False))
 
     def stream_draft(self, ticket: Ticket) -> Iterator[StreamEvent]:
         """The reply text as it streams (per attempt), each checked attempt, then the Draft."""
-        return self._run(self._draft_job(ticket), stream=True)
+        return self._draft_events(ticket, stream=True)
+
+    def _draft_events(self, ticket: Ticket, *, stream: bool) -> Iterator[StreamEvent]:
+        if self.strategy == "compose":
+            return self._compose(ticket, stream=stream)
+        return self._run(self._draft_job(ticket), stream=stream)
 
     def rewrite(
         self,
@@ -152,6 +197,11 @@ class Drafter:
         address_as: str | None = None,
     ) -> Draft:
         """The agent's reply rewritten to the standards in a tone preset, its facts kept."""
+        if self.strategy == "compose":
+            events = self._compose_rewrite(
+                agent_text, customer, tone, channel, scenario, address_as, stream=False
+            )
+            return _last_draft(events)
         job = self._rewrite_job(agent_text, customer, tone, channel, scenario, address_as)
         return _last_draft(self._run(job, stream=False))
 
@@ -166,6 +216,10 @@ class Drafter:
         address_as: str | None = None,
     ) -> Iterator[StreamEvent]:
         """Like `rewrite`, streaming the text of each attempt."""
+        if self.strategy == "compose":
+            return self._compose_rewrite(
+                agent_text, customer, tone, channel, scenario, address_as, stream=True
+            )
         return self._run(
             self._rewrite_job(agent_text, customer, tone, channel, scenario, address_as), stream=True
         )
@@ -187,12 +241,17 @@ class Drafter:
         return self._checker(self._rewrite_job(agent_text, customer, tone, channel, scenario, None))
 
     def _checker(self, job: _Job) -> ReplyChecker:
+        # The one place the model-output checks are chosen (the guard engine's registry comes later).
+        # A composed draft holds no text of the worked example: its clauses are not checked for.
+        example = self.prompts.example_clauses if job.kind == "rewrite" or not job.composed else ()
         draft = DraftInputs(
-            example_clauses=tuple(self.prompts.example_clauses),
+            example_clauses=tuple(example),
             instruction_clauses=tuple(self.prompts.instruction_clauses),
             original=job.original,
         )
-        return ReplyChecker(self.compiled, job.channel, job.customer, draft)
+        demands = unauthorised(job.demands, self.policy)
+        granted: tuple[Guard, ...] = (DemandGrantGuard(demands),) if demands else ()
+        return ReplyChecker(self.compiled, job.channel, job.customer, draft, granted)
 
     def _draft_job(self, ticket: Ticket) -> _Job:
         given = None if ticket.scenario == "auto" else ticket.scenario
@@ -205,6 +264,7 @@ class Drafter:
             given=given,
             likely=likely,
             escalation=detect_escalation(ticket, self.compiled),
+            demands=detect(ticket, self.compiled).demands,
         )
 
     def _rewrite_job(
@@ -225,6 +285,7 @@ class Drafter:
         escalation = (
             detect_escalation(Ticket(message=customer), self.compiled) if customer else Escalation(False)
         )
+        demands = detect(Ticket(message=customer), self.compiled).demands if customer else ()
         return _Job(
             kind="rewrite",
             user_message=self.prompts.rewrite(
@@ -243,6 +304,167 @@ class Drafter:
             escalation=escalation,
             original=original,
             tone=tone.name,
+            demands=demands,
+        )
+
+    def _compose(self, ticket: Ticket, *, stream: bool) -> Iterator[StreamEvent]:
+        """Detect, understand (one small JSON request), compose from the phrase bank, check."""
+        started = time.perf_counter()
+        given = None if ticket.scenario == "auto" else ticket.scenario
+        detection = detect(ticket, self.compiled)
+        plan = Plan(
+            scenario=given or FALLBACK_SCENARIO,
+            channel=ticket.channel,
+            language=detection.language,
+            script=detection.script,
+            address_as=ticket.address_as,
+            problem="",
+            missing=(),
+            action="",
+            upset=False,
+            seed=seed_of(ticket.message),
+        )
+        greeting = self._greeting(plan)
+        if stream and greeting:
+            yield TextDelta(1, greeting)
+        request = self.understand.request(ticket.message, ticket.history, given)
+        completion = self.client.complete(request)
+        understood = cross_check(
+            parse_understanding(completion.content), [*ticket.facts.values(), *ticket.customer_texts()]
+        )
+        # This message's keywords first: earlier turns may be about something else.
+        likely = keyword_scenario([ticket.message], self.compiled)
+        job = _Job(
+            kind="draft",
+            user_message=request.messages[-1].content,
+            customer=customer_context(ticket, detection.order_ids),
+            channel=ticket.channel,
+            given=given,
+            likely=likely,
+            escalation=detection.escalation,
+            demands=detection.demands,
+            composed=True,
+        )
+        scenario, _ = self._scenario(job, understood.scenario)
+        plan = self._plan(plan, scenario, understood, job, detection.demands != ())
+        yield from self._compose_attempts(job, plan, completion.usage, understood, started, greeting, stream)
+
+    def _compose_attempts(
+        self,
+        job: _Job,
+        plan: Plan,
+        usage: Usage,
+        understood: Understanding,
+        started: float,
+        greeting: str,
+        stream: bool,
+    ) -> Iterator[StreamEvent]:
+        """Compose, check, and compose again (other variants, no customer words) while blocked."""
+        scenario = plan.scenario
+        checker = self._checker(job)
+        attempts: list[Attempt] = []
+        checked: list[str] = []
+        for number in range(1, self.max_attempts + 1):
+            attempt_started = time.perf_counter()
+            composition = compose(self.policy, plan)
+            report = checker.check(composition.checked.text, scenario)
+            attempt = Attempt(
+                number=number,
+                reply=composition.reply,
+                violations=list(report.violations),
+                usage=usage if number == 1 else Usage(),
+                latency_s=time.perf_counter() - (started if number == 1 else attempt_started),
+                model_scenario=understood.scenario,
+            )
+            attempts.append(attempt)
+            checked.append(composition.checked.text)
+            if stream:
+                text = composition.reply.text
+                shown = greeting if number == 1 and greeting and text.startswith(greeting) else ""
+                yield TextDelta(number, text[len(shown) :])
+            yield AttemptFinished(attempt)
+            if attempt.passed:
+                break
+            # Another composition: other variants, the next action, the problem in general words.
+            plan = replace(plan.without_problem(), seed=plan.seed + 1, action=self._next_action(plan))
+        draft = self._draft(job, attempts, time.perf_counter() - started)
+        final = next(c for a, c in zip(attempts, checked, strict=True) if a.reply.text == draft.text)
+        if final != draft.reply.text:
+            report = guards.GuardReport(final, tuple(draft.report.violations), draft.scenario, draft.channel)
+            draft = draft.model_copy(update={"checked_text": final, "report": report})
+        yield DraftFinished(draft.model_copy(update={"strategy": "compose"}))
+
+    def _compose_rewrite(
+        self,
+        agent_text: str,
+        customer: str | None,
+        tone_name: str,
+        channel: Channel | None,
+        scenario: ScenarioChoice,
+        address_as: str | None,
+        *,
+        stream: bool,
+    ) -> Iterator[StreamEvent]:
+        """Understand the ticket, keep the agent's own clauses that pass the guards, compose around them."""
+        started = time.perf_counter()
+        job = replace(
+            self._rewrite_job(agent_text, customer, tone_name, channel, scenario, address_as), composed=True
+        )
+        tone = get_tone(tone_name)
+        reading = customer or agent_text
+        detection = detect(Ticket(message=reading), self.compiled)
+        request = self.understand.request(reading, [], job.given)
+        completion = self.client.complete(request)
+        understood = cross_check(parse_understanding(completion.content), [reading])
+        chosen, _ = self._scenario(job, understood.scenario)
+        plan = Plan(
+            scenario=chosen,
+            channel=job.channel,
+            language=detection.language,
+            script=detection.script,
+            address_as=address_as or tone.address_as or "您",
+            problem="",
+            missing=(),
+            action="",
+            upset=False,
+            seed=seed_of(agent_text),
+            own_solution=self._own_clauses(agent_text, chosen, job.channel),
+        )
+        plan = replace(self._plan(plan, chosen, understood, job, detection.demands != ()), problem="")
+        greeting = self._greeting(plan)
+        yield from self._compose_attempts(job, plan, completion.usage, understood, started, greeting, stream)
+
+    def _next_action(self, plan: Plan) -> str:
+        actions = self.understand.actions.get(plan.scenario, [])
+        if plan.action not in actions:
+            return plan.action
+        return actions[(actions.index(plan.action) + 1) % len(actions)]
+
+    def _own_clauses(self, agent_text: str, scenario: Scenario, channel: Channel) -> str:
+        """The agent's clauses the guards find nothing in (their facts are kept), as one sentence."""
+        kept = []
+        for clause in own_clauses(agent_text):
+            report = guards.check(clause, scenario=None, channel=channel, policy=self.compiled)
+            if all(v.category == "missing_structure" for v in report.violations):
+                kept.append(polite(clause))
+        return "，".join(kept)
+
+    def _greeting(self, plan: Plan) -> str:
+        """The greeting every composition of this ticket starts with (shown before the model answers)."""
+        return greeting(self.policy, plan)
+
+    def _plan(
+        self, plan: Plan, scenario: Scenario, understood: Understanding, job: _Job, demanded: bool
+    ) -> Plan:
+        actions = self.understand.actions.get(scenario, [])
+        action = understood.action if understood.action in actions else (actions[0] if actions else "")
+        return replace(
+            plan,
+            scenario=scenario,
+            problem=understood.problem,
+            missing=missing_details(job.customer or "", scenario, self.policy),
+            action=action,
+            upset=understood.emotion != "calm" or job.escalation.flag or demanded,
         )
 
     def _run(self, job: _Job, *, stream: bool) -> Iterator[StreamEvent]:
@@ -319,6 +541,11 @@ class Drafter:
     def _scenario(self, job: _Job, model_scenario: Scenario | None) -> tuple[Scenario, ScenarioSource]:
         if job.given:
             return job.given, "given"
+        # Composing, the customer's own keywords come first: the small model's scenario is a fallback.
+        if job.composed and job.likely:
+            return job.likely, "keywords"
+        if job.composed and job.escalation.flag:
+            return _COMPLAINT, "keywords"
         if model_scenario:
             return model_scenario, "model"
         if job.likely:

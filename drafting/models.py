@@ -12,6 +12,11 @@ from guards.text import Span
 ScenarioChoice = Scenario | Literal["auto"]
 ScenarioSource = Literal["given", "model", "keywords", "default"]
 DraftKind = Literal["draft", "rewrite"]
+# How a reply is written: composed from the policy's phrase bank after a small understand step,
+# or written freely by the model; `auto` picks compose for the embedded model, free otherwise.
+Strategy = Literal["compose", "free"]
+StrategyChoice = Strategy | Literal["auto"]
+STRATEGY_CHOICES: tuple[StrategyChoice, ...] = ("auto", "compose", "free")
 SECTION_ORDER = ("greeting", "soothe", "apology", "details_request", "solution", "commitment", "closing")
 # Longest text a section may hold (keeps a weak model from rambling into the token limit).
 SECTION_MAX_CHARS = 120
@@ -201,6 +206,11 @@ class Draft(BaseModel):
     model: str
     usage: Usage = Field(default_factory=Usage)
     latency_s: float = 0.0
+    strategy: Strategy = "free"
+    checked_text: str | None = Field(
+        default=None,
+        description="The Chinese text the guards read when the reply is its English rendering",
+    )
 
     @property
     def text(self) -> str:
@@ -228,6 +238,8 @@ class Draft(BaseModel):
             "violations": [v.to_dict() for v in self.violations],
             "attempts": [a.to_dict() for a in self.attempts],
             "model": self.model,
+            "strategy": self.strategy,
+            **({"checked_text": self.checked_text} if self.checked_text is not None else {}),
             "usage": self.usage.model_dump(),
             "latency_s": round(self.latency_s, 3),
         }

@@ -4,7 +4,7 @@ Read when a client is built, never at import. Precedence, per setting: HUASHU_* 
 variables, then the standard OPENAI_BASE_URL / OPENAI_API_KEY, then the `[endpoint]` table of
 the config file (HUASHU_CONFIG, default `<user config dir>/huashu/config.toml`). An endpoint
 counts as configured when a base URL or an API key is set; otherwise huashu uses the embedded
-local model.
+local model. The drafting strategy comes from HUASHU_STRATEGY or the `[drafting]` table.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import platformdirs
 
 from drafting.errors import ConfigError
+from drafting.models import STRATEGY_CHOICES, Strategy, StrategyChoice
 
 StructuredMode = Literal["auto", "json_schema", "json_object_schema", "json_object", "none"]
 STRUCTURED_MODES: tuple[StructuredMode, ...] = get_args(StructuredMode)
@@ -54,7 +55,10 @@ _ENV_NAMES = {
     "max_retries": ("HUASHU_MAX_RETRIES",),
     "max_tokens": ("HUASHU_MAX_TOKENS",),
     "temperature": ("HUASHU_TEMPERATURE",),
+    "strategy": ("HUASHU_STRATEGY",),
 }
+# Keys of the config file's `[drafting]` table (the rest belong to `[endpoint]`).
+_DRAFTING_KEYS = ("strategy",)
 _NUMBERS: dict[str, type[float] | type[int]] = {
     "timeout_s": float,
     "max_retries": int,
@@ -77,6 +81,7 @@ class Settings:
     temperature: float = 0.3
     retry_wait_s: float = 1.0
     retry_max_wait_s: float = 30.0
+    strategy: StrategyChoice = "auto"
     source: str = "defaults"
 
     @property
@@ -102,6 +107,12 @@ class Settings:
     def configured(self) -> bool:
         """True when an endpoint is set; False means: use the embedded local model."""
         return bool(self.base_url or self.api_key)
+
+    def drafting_strategy(self, local: bool) -> Strategy:
+        """The strategy to draft with: as chosen, or for `auto` compose on the local model, else free."""
+        if self.strategy != "auto":
+            return self.strategy
+        return "compose" if local else "free"
 
     def with_endpoint(
         self, base_url: str, model: str, structured_mode: StructuredMode, source: str
@@ -141,6 +152,11 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
                 values[name] = _coerce(name, raw, env_name)
                 sources.append(env_name)
                 break
+    strategy = values.get("strategy", "auto")
+    if strategy not in STRATEGY_CHOICES:
+        raise ConfigError(
+            f"unknown drafting strategy {strategy!r}; choose one of: {', '.join(STRATEGY_CHOICES)}"
+        )
     mode = values.get("structured_mode", "auto")
     if mode not in STRUCTURED_MODES:
         raise ConfigError(
@@ -166,12 +182,22 @@ def _read_config(path: Path) -> dict[str, Any]:
     table = data.get("endpoint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [endpoint] must be a table")
-    unknown = sorted(set(table) - set(_ENV_NAMES))
+    endpoint_keys = [k for k in _ENV_NAMES if k not in _DRAFTING_KEYS]
+    unknown = sorted(set(table) - set(endpoint_keys))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown [endpoint] key {unknown[0]!r}; known keys: {', '.join(_ENV_NAMES)}"
+            f"{path}: unknown [endpoint] key {unknown[0]!r}; known keys: {', '.join(endpoint_keys)}"
         )
-    return {key: _coerce(key, value, f"{path}: endpoint.{key}") for key, value in table.items()}
+    drafting = data.get("drafting", {})
+    if not isinstance(drafting, dict):
+        raise ConfigError(f"{path}: [drafting] must be a table")
+    unknown = sorted(set(drafting) - set(_DRAFTING_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown [drafting] key {unknown[0]!r}; known keys: {', '.join(_DRAFTING_KEYS)}"
+        )
+    values = {key: _coerce(key, value, f"{path}: endpoint.{key}") for key, value in table.items()}
+    return values | {key: _coerce(key, value, f"{path}: drafting.{key}") for key, value in drafting.items()}
 
 
 def _coerce(name: str, value: object, where: str) -> object:

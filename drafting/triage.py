@@ -2,7 +2,7 @@
 
 Both come from the policy: `[[scenario_keywords]]` for the scenario, `[escalation]` (threats
 and repeated-complaint cues) and `[draft_checks].escalation_repeat_turns` for escalation.
-Text is folded (Traditional → Simplified, full-width → ASCII) before matching.
+Text is folded (Traditional → Simplified, full-width → ASCII, lowercase) before matching.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ _COMPLAINT: Scenario = "complaint"
 
 def keyword_scenario(texts: Sequence[str], policy: CompiledPolicy) -> Scenario | None:
     """The scenario whose keywords occur most often in `texts` (policy order breaks ties)."""
-    folded = [fold(strip_invisible(t)) for t in texts]
+    folded = [fold(strip_invisible(t)).lower() for t in texts]
     best: Scenario | None = None
     best_hits = 0
     for scenario, keywords in policy.triage.keywords:
@@ -59,4 +59,4 @@ def detect_escalation(ticket: Ticket, policy: CompiledPolicy) -> Escalation:
 def _complaint_turns(texts: Sequence[str], policy: CompiledPolicy) -> int:
     """How many customer turns carry a complaint keyword."""
     keywords = [k for scenario, words in policy.triage.keywords if scenario == _COMPLAINT for k in words]
-    return sum(any(k in text for k in keywords) for text in texts)
+    return sum(any(k in text.lower() for k in keywords) for text in texts)

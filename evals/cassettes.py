@@ -1,10 +1,10 @@
 """Recorded model responses: one vcrpy cassette per case and model, and the settings they need.
 
-    evals/cassettes/<model>/<case-id>.yaml    the HTTP interactions of one case (vcrpy)
-    evals/cassettes/<model>/manifest.json     how they were recorded: endpoint path, model,
-                                              structured mode, temperature, token limit,
-                                              attempts, prompt version, and per case the
-                                              time it took and when
+    evals/cassettes/<model>/<strategy>/<case-id>.yaml   the HTTP interactions of one case (vcrpy)
+    evals/cassettes/<model>/<strategy>/manifest.json    how they were recorded: endpoint path,
+                                              model, strategy, structured mode, temperature,
+                                              token limit, attempts, prompt version, and per
+                                              case the time it took and when
 
 Replays match on method, path and body, so a replay must send byte-identical requests:
 it uses the manifest's settings. A request that is not in the cassette (prompts, policy or
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from drafting.errors import HuashuError
+from drafting.models import Strategy
 from drafting.prompting import Prompts, prompt_fingerprint
 from drafting.settings import REDACTED, StructuredMode, redact_url, url_secrets
 from guards import Policy
@@ -65,8 +66,19 @@ def model_folder(model: str) -> str:
 
 
 def recorded_models(root: Path) -> list[str]:
-    """The model folders under `root` that hold a manifest."""
-    return sorted(p.parent.name for p in root.glob(f"*/{MANIFEST}"))
+    """The model folders under `root` that hold a strategy folder with a manifest."""
+    return sorted({p.parent.parent.name for p in root.glob(f"*/*/{MANIFEST}")})
+
+
+def recorded_strategies(root: Path, model: str) -> list[Strategy]:
+    """The strategies recorded for a model (compose first)."""
+    found = {p.parent.name for p in (root / model_folder(model)).glob(f"*/{MANIFEST}")}
+    return [s for s in ("compose", "free") if s in found]
+
+
+def strategy_folder(root: Path, model: str, strategy: Strategy) -> Path:
+    """Where a model's cassettes of one drafting strategy live."""
+    return root / model_folder(model) / strategy
 
 
 def cassette_path(folder: Path, case_id: str) -> Path:
@@ -199,6 +211,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str
+    strategy: Strategy = "free"
     base_url: str
     structured_mode: StructuredMode
     temperature: float
@@ -209,7 +222,7 @@ class Manifest(BaseModel):
 
     def same_requests_as(self, other: Manifest) -> bool:
         """True when both send the same requests for the same case (the endpoint's host aside)."""
-        keys = ("model", "structured_mode", "temperature", "max_tokens", "max_attempts")
+        keys = ("model", "strategy", "structured_mode", "temperature", "max_tokens", "max_attempts")
         return all(getattr(self, k) == getattr(other, k) for k in keys)
 
 
@@ -250,7 +263,7 @@ def replay_mismatch(error: BaseException) -> CannotOverwriteExistingCassetteExce
     return None
 
 
-def rerecord_command(model: str, case_id: str | None = None) -> str:
-    """The command that re-records a model's cassettes (one case, or the whole folder)."""
+def rerecord_command(model: str, case_id: str | None = None, strategy: Strategy = "free") -> str:
+    """The command that re-records a model's cassettes of a strategy (one case, or the whole folder)."""
     case = f" --case {case_id}" if case_id else ""
-    return f"huashu eval --record --force --model {model}{case}"
+    return f"huashu eval --record --force --model {model} --strategy {strategy}{case}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.errors import HuashuError, InputError
+from drafting.models import STRATEGY_CHOICES, Strategy, StrategyChoice
 
 if TYPE_CHECKING:
     from evals.cases import EvalCase
@@ -29,7 +30,9 @@ Examples:
                                                 or HUASHU_BASE_URL/HUASHU_MODEL)
   huashu eval --record --force --case ID        re-record one case
   huashu eval --record --model gpt-4o-mini      record another model into its own folder
-  huashu eval --compare out/qwen out/gpt        two runs side by side
+  huashu eval --strategy free --out out/free    replay the free strategy's cassettes
+  huashu eval --compare out/free out/compose    two runs side by side
+  huashu eval --compare-strategies --out out    free and compose replayed side by side
 
 \b
 Exit status:
@@ -49,6 +52,14 @@ def register(group: click.Group) -> None:
 @click.option("--cases", "case_paths", multiple=True, metavar="PATH", help="Case files or folders.")
 @click.option("--case", "case_ids", multiple=True, metavar="ID", help="Only these cases (repeatable).")
 @click.option("--model", help="Replay: whose cassettes. Record: the model to ask at the endpoint.")
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGY_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Drafting strategy (cassettes in <model>/<strategy>/). auto: replay compose when recorded, "
+    "else free; record compose on the embedded model, free on an endpoint.",
+)
 @click.option("--cassettes", "cassettes_dir", metavar="DIR", help="Cassette root (default: evals/cassettes).")
 @click.option("--record", is_flag=True, help="Record absent cassettes from the live model first.")
 @click.option("--force", is_flag=True, help="With --record: re-record existing cassettes too.")
@@ -58,6 +69,12 @@ def register(group: click.Group) -> None:
 )
 @click.option("--out", "out_dir", metavar="DIR", help="Write eval.json and eval.md (or compare.md) here.")
 @click.option("--compare", nargs=2, metavar="DIR_A DIR_B", help="Compare two saved runs instead of running.")
+@click.option(
+    "--compare-strategies",
+    is_flag=True,
+    help="Replay the free and the compose cassettes of the model and show them side by side "
+    "(--out DIR writes DIR/free, DIR/compose and DIR/compare.md).",
+)
 @click.option("--fail-under", type=click.FloatRange(0, 1), help="Exit 1 when fewer cases pass (0..1).")
 @click.option("--save-baseline", is_flag=True, help="Accept this run's verdicts as the baseline.")
 @click.option(
@@ -68,6 +85,7 @@ def eval_command(
     case_paths: tuple[str, ...],
     case_ids: tuple[str, ...],
     model: str | None,
+    strategy: StrategyChoice,
     cassettes_dir: str | None,
     record: bool,
     force: bool,
@@ -75,6 +93,7 @@ def eval_command(
     policy_file: str | None,
     out_dir: str | None,
     compare: tuple[str, str] | None,
+    compare_strategies: bool,
     fail_under: float | None,
     save_baseline: bool,
     check_baseline: bool,
@@ -98,6 +117,8 @@ def eval_command(
         return _compare(Path(compare[0]), Path(compare[1]), out_dir, console)
     if force and not record:
         raise click.UsageError("--force only applies with --record")
+    if compare_strategies and record:
+        raise click.UsageError("--compare-strategies replays; record each strategy first")
     cases = _select(load_cases([Path(p) for p in case_paths] or None), case_ids)
     if list_only:
         for case in cases:  # tab-separated, for scripts
@@ -105,7 +126,9 @@ def eval_command(
         return 0
     policy = load_policy(policy_file)
     root = Path(cassettes_dir) if cassettes_dir else bundled_cassettes_dir()
-    runner = _runner(root, model, record, force, max_attempts, policy, console)
+    if compare_strategies:
+        return _compare_strategies(root, model, cases, policy, out_dir, console)
+    runner = _runner(root, model, strategy, record, force, max_attempts, policy)
     run = _run_with_progress(runner, cases, console)
     summary = summarize(run)
     data = run_json(run, summary)
@@ -130,22 +153,31 @@ def _select(cases: list[EvalCase], ids: tuple[str, ...]) -> list[EvalCase]:
 def _runner(
     root: Path,
     model: str | None,
+    strategy: StrategyChoice,
     record: bool,
     force: bool,
     max_attempts: int,
     policy: Policy,
-    console: Console,
 ) -> EvalRunner:
     from drafting.api import resolve_settings
     from drafting.cli.draft_output import status_printer
+    from drafting.settings import load_settings
+    from evals.cassettes import recorded_strategies
     from evals.runner import record_runner, replay_runner
 
     if record:
+        local = not load_settings().configured
         live = resolve_settings(on_status=status_printer(Console(stderr=True)))
         if model:
             live = dataclasses.replace(live, model=model)
-        return record_runner(root, live, max_attempts=max_attempts, policy=policy, force=force)
-    return replay_runner(root, model or _only_model(root), policy=policy)
+        chosen: Strategy = ("compose" if local else "free") if strategy == "auto" else strategy
+        return record_runner(
+            root, live, max_attempts=max_attempts, strategy=chosen, policy=policy, force=force
+        )
+    model = model or _only_model(root)
+    recorded = recorded_strategies(root, model)
+    chosen = (recorded[0] if recorded else "compose") if strategy == "auto" else strategy
+    return replay_runner(root, model, strategy=chosen, policy=policy)
 
 
 def _only_model(root: Path) -> str:
@@ -171,7 +203,8 @@ def _run_with_progress(runner: EvalRunner, cases: list[EvalCase], console: Conso
     )
     verb = "recording" if runner.live else "replaying"
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(f"{verb} {runner.manifest.model}", total=len(cases), last="")
+        name = f"{runner.manifest.model} ({runner.manifest.strategy})"
+        task = progress.add_task(f"{verb} {name}", total=len(cases), last="")
 
         def advance(result: CaseResult) -> None:
             mark = outcome_label(result.passed, result.status)
@@ -211,6 +244,41 @@ def _exit_status(run: EvalRun, summary: Summary, fail_under: float | None, conso
         console.print(f"[red]case pass rate {rate or 0:.0%} is under --fail-under {fail_under:.0%}[/red]")
         return 1
     return 0
+
+
+def _compare_strategies(
+    root: Path,
+    model: str | None,
+    cases: list[EvalCase],
+    policy: Policy,
+    out_dir: str | None,
+    console: Console,
+) -> int:
+    """Replay both strategies of a model in one run and show them side by side."""
+    from evals.compare import print_comparison
+    from evals.compare import render_markdown as comparison_markdown
+    from evals.report import write_outputs
+    from evals.runner import replay_runner
+    from evals.summary import run_json, summarize
+
+    model = model or _only_model(root)
+    runs: list[dict[str, Any]] = []
+    status = 0
+    for strategy in ("free", "compose"):
+        runner = replay_runner(root, model, strategy=strategy, policy=policy)
+        run = _run_with_progress(runner, cases, console)
+        summary = summarize(run)
+        runs.append(run_json(run, summary))
+        status = max(status, _exit_status(run, summary, None, console))
+        if out_dir:
+            for path in write_outputs(runs[-1], Path(out_dir) / strategy):
+                console.print(f"wrote {path}")
+    print_comparison(runs[0], runs[1], console)
+    if out_dir:
+        path = Path(out_dir) / "compare.md"
+        path.write_text(comparison_markdown(runs[0], runs[1]), encoding="utf-8")
+        console.print(f"wrote {path}")
+    return status
 
 
 def _compare(a: Path, b: Path, out_dir: str | None, console: Console) -> int:

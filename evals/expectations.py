@@ -15,6 +15,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drafting.detect import script_of
 from drafting.models import SECTION_ORDER, Draft
 from guards import CheckContext, Document, Policy, Scenario
 from guards.fact_guard import Facts, find_facts
@@ -181,7 +182,9 @@ def sections_present(expectation: Expectation, outcome: Outcome) -> Verdict:
 def deadline_within_policy(expectation: Expectation, outcome: Outcome) -> Verdict:
     """The draft commits to a concrete deadline, and no deadline breaks the policy's limits."""
     draft = outcome.draft
-    context = CheckContext(Document.of(draft.text, outcome.case.message), draft.scenario, draft.channel)
+    # An English reply's deadlines are read in the Chinese phrases it renders (what the guards read).
+    checked = draft.checked_text if draft.checked_text is not None else draft.text
+    context = CheckContext(Document.of(checked, outcome.case.message), draft.scenario, draft.channel)
     deadlines = [t.text for t in context.deadlines]
     rule_ids = {c.id for c in outcome.policy.unkeepable_promise.commitments}
     broken = [v for v in draft.report.violations if v.rule_id in rule_ids]
@@ -261,6 +264,18 @@ def language(expectation: Expectation, outcome: Outcome) -> Verdict:
     found = "zh" if chinese >= english else "en"
     reason = f"reply is {_LANGUAGES[found]} ({chinese} Chinese characters, {english} English words)"
     return Verdict(found == wanted, share, reason)
+
+
+_SCRIPTS = ("simplified", "traditional")
+
+
+def script(expectation: Expectation, outcome: Outcome) -> Verdict:
+    """The reply's Chinese is written in the given script: simplified or traditional."""
+    wanted = str(expectation.value or "")
+    if wanted not in _SCRIPTS:
+        return _binary(False, f"script must be one of {', '.join(_SCRIPTS)}, not {wanted!r}")
+    found = script_of(outcome.draft.text)
+    return _binary(found == wanted, f"reply is in {found} Chinese")
 
 
 def length(expectation: Expectation, outcome: Outcome) -> Verdict:
@@ -353,6 +368,7 @@ EXPECTATIONS: dict[str, ExpectationType] = {
     "contains-any": ExpectationType("the reply contains at least one of the strings", contains_any),
     "regex": ExpectationType("the reply matches the regular expression", regex),
     "language": ExpectationType("the reply is in the language: zh or en", language),
+    "script": ExpectationType("the reply's Chinese is in the script: simplified or traditional", script),
     "length": ExpectationType("the reply has min..max characters (whitespace not counted)", length),
     "facts-preserved": ExpectationType(
         "a rewrite keeps every id, number, date, amount and product name of the original", facts_preserved

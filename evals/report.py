@@ -122,7 +122,8 @@ def meta_line(meta: dict[str, Any]) -> str:
     recorded = meta["recorded_prompt_version"]
     note = "" if recorded in ("", meta["prompt_version"]) else f" (cassettes recorded with {recorded})"
     return (
-        f"model {meta['model']} · prompt version {meta['prompt_version']}{note} · "
+        f"model {meta['model']} · strategy {meta.get('strategy', 'free')} · "
+        f"prompt version {meta['prompt_version']}{note} · "
         f"policy {meta['policy_fingerprint']} · {meta['mode']} · {meta['started_at']} · "
         f"{meta['duration_s']} s"
     )

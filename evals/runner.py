@@ -19,7 +19,7 @@ from typing import Literal
 from drafting.client import OpenAIChatClient
 from drafting.engine import Drafter
 from drafting.errors import HuashuError, ModelOutputError, RequestRejectedError
-from drafting.models import Draft
+from drafting.models import Draft, Strategy
 from drafting.settings import NO_KEY, Settings
 from evals.cases import EvalCase
 from evals.cassettes import (
@@ -29,11 +29,11 @@ from evals.cassettes import (
     cassette_path,
     file_leaks,
     load_manifest,
-    model_folder,
     prompt_version,
     replay_mismatch,
     rerecord_command,
     save_manifest,
+    strategy_folder,
 )
 from evals.expectations import Expectation, Outcome, Verdict, evaluate
 from guards import Policy, default_policy, policy_fingerprint
@@ -89,6 +89,7 @@ class EvalRun:
     started_at: str
     results: list[CaseResult] = field(default_factory=list)
     duration_s: float = 0.0
+    strategy: Strategy = "free"
 
     @property
     def unusable(self) -> list[CaseResult]:
@@ -138,12 +139,15 @@ def replay_settings(manifest: Manifest) -> Settings:
     )
 
 
-def recording_manifest(settings: Settings, existing: Manifest | None, max_attempts: int) -> Manifest:
+def recording_manifest(
+    settings: Settings, existing: Manifest | None, max_attempts: int, strategy: Strategy = "free"
+) -> Manifest:
     """The manifest for recording with `settings`; an existing folder keeps its request settings."""
     if not settings.base_url or not settings.model:
         raise HuashuError("no model endpoint to record from", hint="set HUASHU_BASE_URL and HUASHU_MODEL")
     fresh = Manifest(
         model=settings.model,
+        strategy=strategy,
         base_url=settings.shown_url,  # stored: no user, password or key
         structured_mode=settings.structured_mode,
         temperature=EVAL_TEMPERATURE,
@@ -197,7 +201,8 @@ class EvalRunner:
         started = time.perf_counter()
         run = EvalRun(
             model=self.manifest.model,
-            folder=self.folder.name,
+            folder=f"{self.folder.parent.name}/{self.folder.name}",
+            strategy=self.manifest.strategy,
             prompt_version=self.prompt_version,
             recorded_prompt_version=self.manifest.prompt_version,
             policy_fingerprint=self.policy_fingerprint,
@@ -224,7 +229,7 @@ class EvalRunner:
                 "missing",
                 results=_failed_all(case, "not recorded"),
                 error=f"no cassette for case {case.id}; record it: "
-                f"{rerecord_command(self.manifest.model, case.id)}",
+                f"{rerecord_command(self.manifest.model, case.id, self.manifest.strategy)}",
             )
         return self._replay(case)
 
@@ -232,7 +237,10 @@ class EvalRunner:
         # A fresh client per case: a structured-mode downgrade in one case must not change the
         # requests (and so the cassette match) of the next.
         return Drafter(
-            OpenAIChatClient(settings), policy=self.policy, max_attempts=self.manifest.max_attempts
+            OpenAIChatClient(settings),
+            policy=self.policy,
+            max_attempts=self.manifest.max_attempts,
+            strategy=self.manifest.strategy,
         )
 
     def _replay(self, case: EvalCase) -> CaseResult:
@@ -254,9 +262,11 @@ class EvalRunner:
     def _stale(self, case: EvalCase, recording: CaseRecording | None) -> CaseResult:
         then = recording.prompt_version if recording else "unknown"
         message = (
-            f"case {case.id}: the cassette {self.folder.name}/{case.id}.yaml does not match the requests "
+            f"case {case.id}: the cassette {self.folder.parent.name}/{self.folder.name}/{case.id}.yaml "
+            "does not match the requests "
             f"huashu sends now (recorded with prompt version {then}, now {self.prompt_version}: prompts, "
-            f"policy or engine changed); re-record it: {rerecord_command(self.manifest.model, case.id)}"
+            "policy or engine changed); re-record it: "
+            f"{rerecord_command(self.manifest.model, case.id, self.manifest.strategy)}"
         )
         return CaseResult(case, "stale", results=_failed_all(case, "stale cassette"), error=message)
 
@@ -313,25 +323,33 @@ class EvalRunner:
         save_manifest(self.folder, self.manifest)
 
 
-def replay_runner(root: Path, model: str, *, policy: Policy | None = None) -> EvalRunner:
-    """A runner that replays the cassettes of `model` under `root` (no network)."""
-    folder = root / model_folder(model)
+def replay_runner(
+    root: Path, model: str, *, strategy: Strategy = "free", policy: Policy | None = None
+) -> EvalRunner:
+    """A runner that replays the cassettes of `model` and `strategy` under `root` (no network)."""
+    folder = strategy_folder(root, model, strategy)
     manifest = load_manifest(folder)
     if manifest is None:
         raise HuashuError(
-            f"no recorded cassettes for model {model!r} in {root}",
-            hint=f"record them: {rerecord_command(model)}",
+            f"no recorded cassettes for model {model!r} and strategy {strategy!r} in {root}",
+            hint=f"record them: {rerecord_command(model, strategy=strategy)}",
         )
     return EvalRunner(folder, manifest, policy=policy)
 
 
 def record_runner(
-    root: Path, live: Settings, *, max_attempts: int, policy: Policy | None = None, force: bool = False
+    root: Path,
+    live: Settings,
+    *,
+    max_attempts: int,
+    strategy: Strategy = "free",
+    policy: Policy | None = None,
+    force: bool = False,
 ) -> EvalRunner:
     """A runner that records absent (or, with force, all) cassettes from the live endpoint."""
     if not live.model:
         raise HuashuError("no model to record", hint="set HUASHU_MODEL or pass --model")
-    folder = root / model_folder(live.model)
-    manifest = recording_manifest(live, load_manifest(folder), max_attempts)
+    folder = strategy_folder(root, live.model, strategy)
+    manifest = recording_manifest(live, load_manifest(folder), max_attempts, strategy)
     save_manifest(folder, manifest)
     return EvalRunner(folder, manifest, policy=policy, live=live, force=force)

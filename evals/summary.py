@@ -177,6 +177,7 @@ def run_json(run: EvalRun, summary: Summary | None = None) -> dict[str, Any]:
         "format": JSON_FORMAT,
         "meta": {
             "model": run.model,
+            "strategy": run.strategy,
             "folder": run.folder,
             "mode": run.mode,
             "prompt_version": run.prompt_version,

@@ -31,7 +31,9 @@ class TriageCues:
     @classmethod
     def of(cls, policy: Policy) -> TriageCues:
         """Fold the keywords and compile the escalation cues of `policy`."""
-        keywords = tuple((e.scenario, tuple(fold(k) for k in e.keywords)) for e in policy.scenario_keywords)
+        keywords = tuple(
+            (e.scenario, tuple(fold(k).lower() for k in e.keywords)) for e in policy.scenario_keywords
+        )
         return cls(
             keywords,
             PolicyPattern.of("escalation.threats", policy.escalation.threats),

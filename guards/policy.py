@@ -314,14 +314,40 @@ class ScenarioKeywords(Model):
     keywords: list[str] = Field(min_length=1)
 
 
+# The slots a model phrase may name; the compose strategy fills them from the understood ticket.
+PHRASE_SLOTS = ("problem", "missing")
+_SLOT = re.compile(r"\{(\w*)\}")
+
+
 class ModelPhrase(Model):
-    """A model phrase from the documents, shown to the drafting model as an example."""
+    """A model phrase from the documents: an example for the model, a variant for composed replies.
+
+    `language` "en" marks an English rendering (its source is the Chinese line it translates);
+    `action` names what a solution or commitment phrase does (安排质检, 维修…); `text` may name
+    the slots {problem} (the customer's problem in their own words) and {missing} (the details
+    still to ask for).
+    """
 
     element: Literal["greeting", "soothe", "apology", "details_request", "solution", "commitment", "closing"]
-    text: str
+    text: str = Field(min_length=1)
     scenario: Scenario | None = None
     channel: Channel | None = None
+    language: Literal["zh", "en"] = "zh"
+    action: str = ""
     source: Source
+
+    @field_validator("text")
+    @classmethod
+    def _known_slots(cls, value: str) -> str:
+        unknown = [name for name in _SLOT.findall(value) if name not in PHRASE_SLOTS]
+        if unknown:
+            raise ValueError(f"unknown slot {{{unknown[0]}}}; known slots: {', '.join(PHRASE_SLOTS)}")
+        return value
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """The slots the text names, in order."""
+        return tuple(_SLOT.findall(self.text))
 
 
 class Decision(Model):

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from drafting.cli.draft_output import OUTPUT_FORMATS, TIMEOUT_OPTION, make_drafter, show_events, single
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
 from drafting.errors import InputError
-from drafting.models import MAX_MESSAGE_CHARS, Ticket, Turn
+from drafting.models import MAX_MESSAGE_CHARS, STRATEGY_CHOICES, StrategyChoice, Ticket, Turn
 from guards import CHANNELS, SCENARIOS, load_policy
 
 _EPILOG = f"""\b
@@ -26,7 +26,8 @@ Examples:
 \b
 The model: HUASHU_BASE_URL / HUASHU_API_KEY / HUASHU_MODEL (or OPENAI_BASE_URL /
 OPENAI_API_KEY, or the config file); with none set, the embedded local model.
-A message is at most {MAX_MESSAGE_CHARS} characters.
+A message is at most {MAX_MESSAGE_CHARS} characters. The embedded model composes the
+reply from the policy's phrases (--strategy compose); an endpoint writes it (free).
 
 \b
 Exit status:
@@ -68,6 +69,12 @@ def register(group: click.Group) -> None:
 )
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=DEFAULT_MAX_ATTEMPTS, show_default=True)
 @TIMEOUT_OPTION
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGY_CHOICES),
+    help="compose: from the policy's phrases after a small understand step; free: the model writes. "
+    "Default: HUASHU_STRATEGY or the config file, else auto (compose on the embedded model).",
+)
 def draft_command(
     message: str | None,
     file: str | None,
@@ -81,6 +88,7 @@ def draft_command(
     policy_file: str | None,
     max_attempts: int,
     timeout_s: float | None,
+    strategy: StrategyChoice | None,
 ) -> int:
     """Draft a reply to the customer's MESSAGE, checked by the guards (up to N attempts)."""
     ticket = _ticket(
@@ -92,7 +100,7 @@ def draft_command(
         history=_history(history_file) if history_file else [],
     )
     policy = load_policy(policy_file)
-    drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s)
+    drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s, strategy=strategy)
     events = (
         drafter.stream_draft(ticket)
         if stream and output_format == "text"

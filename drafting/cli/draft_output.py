@@ -13,7 +13,7 @@ from rich.text import Text
 from drafting.cli.render import counted, report_lines
 from drafting.cli.visible import safe_json, visible
 from drafting.engine import AttemptFinished, Drafter, DraftFinished, StreamEvent, TextDelta
-from drafting.models import Draft
+from drafting.models import Draft, StrategyChoice
 from drafting.prompting import labels
 from drafting.settings import Settings, load_settings
 from guards import Policy
@@ -23,13 +23,21 @@ OUTPUT_FORMATS = ("text", "json")
 EXIT_NOT_PASSED = 1
 
 
-def make_drafter(*, policy: Policy, max_attempts: int, timeout_s: float | None = None) -> Drafter:
+def make_drafter(
+    *,
+    policy: Policy,
+    max_attempts: int,
+    timeout_s: float | None = None,
+    strategy: StrategyChoice | None = None,
+) -> Drafter:
     """A Drafter on the configured endpoint (the openai SDK is loaded only now)."""
     from drafting.api import build_drafter
 
     status = status_printer(Console(stderr=True))
     settings = with_timeout(load_settings(), timeout_s)
-    return build_drafter(settings, policy=policy, max_attempts=max_attempts, on_status=status)
+    return build_drafter(
+        settings, policy=policy, max_attempts=max_attempts, on_status=status, strategy=strategy
+    )
 
 
 def with_timeout(settings: Settings, timeout_s: float | None) -> Settings:
@@ -95,7 +103,7 @@ def _stream(console: Console, events: Iterator[StreamEvent]) -> Draft:
             if not event.attempt.passed:
                 blocking = counted(len(event.attempt.blocking), "blocking finding")
                 console.print(
-                    Text(f"— attempt {event.attempt.number}: {blocking}, asking again", style="yellow")
+                    Text(f"— attempt {event.attempt.number}: {blocking}, trying again", style="yellow")
                 )
         elif isinstance(event, DraftFinished):
             return event.draft
@@ -106,6 +114,10 @@ def _print_draft(console: Console, draft: Draft, *, reply_shown: bool = False) -
     styled = console.is_terminal
     if reply_shown:
         console.print(Text("\nFinal reply:", style="bold"))
+    if draft.checked_text is not None:
+        if not reply_shown:
+            console.print(Text(draft.text))
+        console.print(Text("Checked as the Chinese phrases it renders:", style="dim"))
     for line in report_lines(draft.report, styled=styled):
         console.print(line)
     console.print(Text("Sections:", style="bold"))
@@ -128,7 +140,7 @@ def _verdict(draft: Draft) -> Text:
     tokens = f"{draft.usage.total_tokens} tokens" if draft.usage.total_tokens else "tokens not reported"
     context = (
         f"(scenario: {draft.scenario} from {draft.scenario_source}, channel: {draft.channel}, "
-        f"model: {visible(draft.model)}, {tokens}, {draft.latency_s:.1f} s)"
+        f"strategy: {draft.strategy}, model: {visible(draft.model)}, {tokens}, {draft.latency_s:.1f} s)"
     )
     if draft.passed:
         return Text.assemble(("✓ passed", "bold green"), f" after {tries} {context}")

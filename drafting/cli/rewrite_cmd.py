@@ -7,7 +7,7 @@ import click
 from drafting.cli.draft_cmd import read_text
 from drafting.cli.draft_output import OUTPUT_FORMATS, TIMEOUT_OPTION, make_drafter, show_events, single
 from drafting.engine import DEFAULT_MAX_ATTEMPTS
-from drafting.models import MAX_MESSAGE_CHARS, ScenarioChoice
+from drafting.models import MAX_MESSAGE_CHARS, STRATEGY_CHOICES, ScenarioChoice, StrategyChoice
 from drafting.tones import get_tone, tone_names
 from guards import CHANNELS, SCENARIOS, Channel, load_policy
 
@@ -57,6 +57,12 @@ def register(group: click.Group) -> None:
 )
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=DEFAULT_MAX_ATTEMPTS, show_default=True)
 @TIMEOUT_OPTION
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGY_CHOICES),
+    help="compose: keep the agent's clean clauses and compose the rest from the policy's phrases; "
+    "free: the model rewrites. Default: HUASHU_STRATEGY or the config file, else auto.",
+)
 def rewrite_command(
     text: str | None,
     file: str | None,
@@ -70,13 +76,14 @@ def rewrite_command(
     policy_file: str | None,
     max_attempts: int,
     timeout_s: float | None,
+    strategy: StrategyChoice | None,
 ) -> int:
     """Rewrite the agent's reply TEXT in a tone preset, checked by the guards and the fact guard."""
     original = read_text(text, file, "the reply to rewrite")
     customer_text = read_text(customer, None, "the customer's message") if customer is not None else None
     get_tone(tone)  # an unknown tone fails before any model starts
     policy = load_policy(policy_file)
-    drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s)
+    drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s, strategy=strategy)
     if stream and output_format == "text":
         events = drafter.stream_rewrite(
             original,

@@ -92,7 +92,7 @@ def test_token_count_or_that_the_endpoint_sent_none(
 def test_streamed_output(fake_model: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     fake_model[:] = [good_reply(solution="我也没办法"), good_reply()]
     code, out, _ = run(capsys, "draft", "--stream", "订单没到")
-    assert code == 0 and "— attempt 1: 1 blocking finding, asking again" in out and "Final reply:" in out
+    assert code == 0 and "— attempt 1: 1 blocking finding, trying again" in out and "Final reply:" in out
 
 
 @pytest.mark.parametrize("args", [[], ["--stream"], ["--format", "json"]])
@@ -214,3 +214,23 @@ def test_timeout_bounds_each_model_call_and_help_says_so(
         assert "retries and waits included" in " ".join(out.split())
     _, out, _ = run(capsys, "batch", "rewrite", "--help")
     assert "--timeout SECONDS" in out
+
+
+def test_strategy_flag_reaches_the_drafter_and_english_shows_its_checked_text(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: dict[str, Any] = {}
+    answer = json.dumps({"scenario": "complaint", "problem": "", "emotion": "angry", "action": ""})
+
+    def build(**kwargs: Any) -> Drafter:
+        asked.update(kwargs)
+        return Drafter(FakeChatClient([answer]), strategy=kwargs["strategy"] or "free")
+
+    monkeypatch.setattr(draft_cmd, "make_drafter", build)
+    code, out, _ = run(
+        capsys, "draft", "--strategy", "compose", "Your app keeps crashing. I will call my lawyer!"
+    )
+    assert code == 0 and asked["strategy"] == "compose"
+    assert "I'm very sorry" in out or "apologize" in out
+    assert "Checked as the Chinese phrases it renders:" in out and "strategy: compose" in out
+    assert "lawyer" in out  # the escalation alert quotes the customer

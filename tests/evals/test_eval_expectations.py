@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from eval_helpers import case_of, draft_for, reply
 
-from drafting.fake import reply_json
+from drafting.detect import to_traditional
+from drafting.fake import PASSING_COMPLAINT_SECTIONS, reply_json
 from evals.cases import EvalCase
 from evals.expectations import EXPECTATIONS, Expectation, Outcome, Verdict, evaluate
 from guards import default_policy
@@ -62,6 +63,12 @@ EXAMPLES: dict[str, Example] = {
         lambda: (case_of(), reply()),
         lambda: (case_of(), reply(greeting="您好")),
         "“张先生”",
+    ),
+    "script": Example(
+        {"type": "script", "value": "traditional"},
+        lambda: (case_of(), reply(**{k: to_traditional(v) for k, v in PASSING_COMPLAINT_SECTIONS.items()})),
+        lambda: (case_of(), reply()),
+        "simplified Chinese",
     ),
     "contains-any": Example(
         {"type": "contains-any", "value": ["照片", "图片"]},

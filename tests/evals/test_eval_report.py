@@ -134,7 +134,10 @@ def test_command_fails_on_stale_cassettes(recorded: Path, capsys: pytest.Capture
     changed = case_of(id="cli-01", message="消息改了", expect=CHECKS)
     (recorded / "cases.toml").write_text(dump_cases([changed]), encoding="utf-8")
     assert _eval(recorded) == 1
-    assert "huashu eval --record --force --model cli-model --case cli-01" in capsys.readouterr().out
+    assert (
+        "huashu eval --record --force --model cli-model --strategy free --case cli-01"
+        in capsys.readouterr().out
+    )
 
 
 def test_command_errors_are_one_line(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,3 +158,23 @@ def test_command_fail_under(recorded: Path) -> None:
 def test_command_lists_cases(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _eval(recorded, "--list") == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("cli-01\tdraft\tcomplaint\tonline\t")
+
+
+def test_command_compares_both_strategies_in_one_run(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = [case_of(id="cli-01", expect=CHECKS), case_of(id="cli-02", expect=CHECKS)]
+    understood = json.dumps({"scenario": "complaint", "problem": "", "emotion": "angry", "action": ""})
+    with FaultServer([ChatAnswer(understood)], model="cli-model") as server:
+        live = Settings(base_url=server.base_url, model="cli-model", structured_mode="json_object_schema")
+        record_runner(recorded / "cassettes", live, max_attempts=2, strategy="compose").run(cases)
+    assert _eval(recorded, "--compare-strategies", "--out", str(recorded / "both")) == 0
+    out = capsys.readouterr().out
+    assert "strategy free" in out and "strategy compose" in out and "cases passing every expectation" in out
+    assert (recorded / "both" / "compare.md").exists()
+    assert (
+        json.loads((recorded / "both" / "compose" / "eval.json").read_text(encoding="utf-8"))["meta"][
+            "strategy"
+        ]
+        == "compose"
+    )

@@ -17,7 +17,7 @@ from evals.runner import EVAL_TEMPERATURE, record_runner, replay_runner
 
 SECRET = "sk-test-SECRET-4711"
 MODEL = "Fault/Model:1"
-FOLDER = "fault-model-1"
+FOLDER = "fault-model-1/free"
 
 
 def _live(server: FaultServer) -> Settings:
@@ -142,7 +142,7 @@ def test_prompt_change_makes_the_cassette_stale(tmp_path: Path, monkeypatch: pyt
     assert result.status == "stale" and not result.passed
     assert "case rec-01" in result.error
     assert f"recorded with prompt version {recorded.prompt_version}, now {run.prompt_version}" in result.error
-    assert f"huashu eval --record --force --model {MODEL} --case rec-01" in result.error
+    assert f"huashu eval --record --force --model {MODEL} --strategy free --case rec-01" in result.error
     assert run.unusable == [result]
 
 
@@ -156,7 +156,7 @@ def test_missing_cassette_says_how_to_record_it(tmp_path: Path) -> None:
     _record(tmp_path, [ChatAnswer(reply())], "rec-01")
     result = replay_runner(tmp_path, MODEL).run([case_of(id="rec-09")]).results[0]
     assert result.status == "missing"
-    assert f"huashu eval --record --force --model {MODEL} --case rec-09" in result.error
+    assert f"huashu eval --record --force --model {MODEL} --strategy free --case rec-09" in result.error
 
 
 def test_unusable_model_answer_is_recorded_and_replayed_as_an_error(tmp_path: Path) -> None:
