@@ -25,15 +25,18 @@ class Outcome:
     line: int | None
     report: GuardReport | None = None
     error: str | None = None
+    turn: str = "auto"
 
     def to_record(self) -> dict[str, object]:
-        """A JSON-ready record: id, (line,) ok, (error,) scenario, channel, violations."""
+        """A JSON-ready record: id, (line,) ok, (error,) scenario, channel, turn, violations."""
         record: dict[str, object] = {"id": self.id}
         if self.line is not None:
             record["line"] = self.line
         if self.report is None:
             return {**record, "ok": False, "error": self.error, "violations": []}
-        return {**record, **self.report.to_dict()}
+        checked = self.report.to_dict()
+        violations = checked.pop("violations")
+        return {**record, **checked, "turn": self.turn, "violations": violations}
 
 
 @dataclass
