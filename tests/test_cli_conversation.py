@@ -222,3 +222,27 @@ def test_turn_names_reject_anything_else() -> None:
     for value in ("second", 1, True):
         with pytest.raises(HistoryError, match="turn must be one of"):
             turn_position(value)
+
+
+def test_history_and_reply_cannot_both_come_from_stdin(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = huashu(capsys, "check", "--history", "-", "-")
+    assert (code, out) == (2, "")
+    assert "only one input can come from stdin" in err
+
+
+def test_text_output_of_many_replies_names_a_turn_that_was_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text(
+        json.dumps({"id": "a", "text": FOLLOW_UP, "turn": "follow_up"})
+        + "\n"
+        + json.dumps({"id": "b", "text": FOLLOW_UP}),
+        encoding="utf-8",
+    )
+    _, out, _ = huashu(capsys, "check", "--jsonl", str(replies))
+    headers = [line for line in out.splitlines() if line.startswith("── line ")]
+    assert headers == [
+        "── line 1 · id a · no scenario · online · follow_up ──",
+        "── line 2 · id b · no scenario · online ──",
+    ]

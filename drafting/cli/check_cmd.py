@@ -208,3 +208,5 @@ def _check_sources(
         raise click.UsageError("--customer is for a single reply; put a customer field on each JSONL line")
     if history is not None and jsonl is not None:
         raise click.UsageError("--history is for a single reply; put a history field on each JSONL line")
+    if history == "-" and "-" in (text, file):
+        raise click.UsageError("only one input can come from stdin: give the reply or the history as a file")

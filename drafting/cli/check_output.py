@@ -126,6 +126,8 @@ class TextOutput:
             parts.append(f"id {visible(str(outcome.id))}")
         if outcome.report is not None:
             parts += [outcome.report.scenario or "no scenario", outcome.report.channel]
+            if outcome.turn != "auto":
+                parts.append(outcome.turn)
         return Text(f"── {' · '.join(parts)} ──", style="bold cyan")
 
     def _emit(self, line: Text) -> None:
