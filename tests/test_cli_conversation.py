@@ -246,3 +246,17 @@ def test_text_output_of_many_replies_names_a_turn_that_was_given(
         "── line 1 · id a · no scenario · online · follow_up ──",
         "── line 2 · id b · no scenario · online ──",
     ]
+
+
+def test_a_lone_surrogate_in_a_history_turn_is_an_error_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text(
+        '{"text": "好的", "history": [{"speaker": "agent", "text": "a\\ud800"}]}', encoding="utf-8"
+    )
+    code, out, _ = huashu(capsys, "check", "--jsonl", str(replies), "--format", "jsonl")
+    assert code == 2
+    assert (
+        json.loads(out)["error"] == "line 1: history turn 1 has a lone surrogate (\\ud800), which is not text"
+    )

@@ -175,16 +175,9 @@ def _record(data: dict[str, object], number: int, defaults: Defaults) -> ReplyIn
     if not text.strip():
         return InputProblem(reply_id, number, f"line {number}: the reply text is empty")
     try:
-        history = history_from_value(record.history)
-        turn = turn_position(record.turn) if record.turn is not None else defaults.turn
+        history, turn = _conversation(record, defaults)
     except HistoryError as exc:
         return InputProblem(reply_id, number, f"line {number}: {exc}")
-    for turn_number, earlier in enumerate(history, start=1):
-        if code := lone_surrogate(earlier.text):
-            problem = (
-                f"line {number}: history turn {turn_number} has a lone surrogate ({code}), which is not text"
-            )
-            return InputProblem(reply_id, number, problem)
     return ReplyInput(
         id=reply_id if reply_id is not None else number,
         text=text,
@@ -195,6 +188,15 @@ def _record(data: dict[str, object], number: int, defaults: Defaults) -> ReplyIn
         history=history,
         turn=turn,
     )
+
+
+def _conversation(record: _Record, defaults: Defaults) -> tuple[tuple[Turn, ...], TurnPosition | None]:
+    """A line's history and turn (the command line's turn when it gives none); HistoryError if unusable."""
+    history = history_from_value(record.history)
+    for number, earlier in enumerate(history, start=1):
+        if code := lone_surrogate(earlier.text):
+            raise HistoryError(f"history turn {number} has a lone surrogate ({code}), which is not text")
+    return history, turn_position(record.turn) if record.turn is not None else defaults.turn
 
 
 def _open_binary(path: str) -> BinaryIO:
