@@ -196,7 +196,7 @@ def test_jsonl_samples_in_every_format() -> None:
     # The samples are the documents' good and bad examples: ids say which.
     assert {r["id"]: r["ok"] for r in records} == {i["id"]: i["id"].endswith("-good") for i in inputs}
     for record in records:
-        assert set(record) == {"id", "line", "ok", "scenario", "channel", "violations"}
+        assert set(record) == {"id", "line", "ok", "scenario", "channel", "turn", "violations"}
     headers = [line for line in as_text.stdout.splitlines() if line.startswith("── line ")]
     assert len(headers) == len(inputs)
     blocked = sum(not r["ok"] for r in records)

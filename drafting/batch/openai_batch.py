@@ -29,13 +29,13 @@ from drafting.batch.io import open_output
 from drafting.batch.outcome import Rewrite, RowOutcome, rewrite_status
 from drafting.batch.pipeline import OpenedInput
 from drafting.batch.rows import BadRow, WorkRow, channel_for
-from drafting.batch.runner import RunStats
+from drafting.batch.runner import RunStats, row_report
 from drafting.client import ChatRequest, Completion, StreamItem, check_completion
 from drafting.engine import Drafter
 from drafting.errors import EndpointError, HuashuError, InputError, UnparseableOutputError
 from drafting.settings import Settings, StructuredMode
 from drafting.tones import Tone
-from guards import Channel, Policy, check
+from guards import Channel, Policy
 
 CUSTOM_ID_PREFIX = "huashu-"
 _LENGTH_BITS = 28
@@ -107,10 +107,7 @@ def export_requests(
                 summary.bad_rows.append(row)
                 continue
             channel = channel_for(row, tone)
-            if (
-                not rewrite_all
-                and check(row.text, scenario=row.scenario, channel=channel, policy=drafter.compiled).ok
-            ):
+            if not rewrite_all and row_report(row, channel, drafter.compiled).ok:
                 summary.clean += 1
                 continue
             summary.rows += 1
@@ -328,7 +325,7 @@ def _imported(
     if isinstance(row, BadRow):
         return RowOutcome(row, "error", error=row.reason)
     channel = channel_for(row, tone)
-    before = check(row.text, scenario=row.scenario, channel=channel, policy=drafter.compiled).violations
+    before = row_report(row, channel, drafter.compiled).violations
     result = results.get(custom_id(row, channel))
     if result is None:
         if not any(v.blocking for v in before):

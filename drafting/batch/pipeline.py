@@ -97,7 +97,8 @@ class OpenedInput:
     def describe(self) -> dict[str, str]:
         """Facts about the input for the report."""
         used = {"text": self.choice.text, "id": self.choice.id, "scenario": self.choice.scenario,
-                "channel": self.choice.channel}  # fmt: skip
+                "channel": self.choice.channel, "history": self.choice.history,
+                "turn": self.choice.turn}  # fmt: skip
         facts = {"input": f"{self.table.path} ({self.table.format})"}
         if self.table.encoding:
             facts["encoding"] = self.table.encoding

@@ -1,8 +1,9 @@
 """Which columns hold what, and each input row as work (a WorkRow) or a reported BadRow.
 
 A bad row (empty or over-long text, undecodable bytes, missing columns, a duplicate id,
-an unknown scenario or channel) gets a one-line reason; the run goes on without it. A bad
-file (no text column, an explicitly named column that does not exist) stops at once.
+an unknown scenario, channel or turn, a malformed history) gets a one-line reason; the run
+goes on without it. A bad file (no text column, an explicitly named column that does not
+exist) stops at once.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
+from drafting.conversation import HistoryError, history_from_value, turn_position
 from drafting.errors import InputError
 from drafting.models import MAX_MESSAGE_CHARS
 from drafting.prompting import labels
 from drafting.tones import Tone
-from guards import CHANNELS, SCENARIOS, Channel, Scenario
+from guards import CHANNELS, SCENARIOS, Channel, Scenario, Turn, TurnPosition
 
 # Header names recognised without a --*-column option (compared case-insensitively, trimmed).
 TEXT_HEADERS = (
@@ -28,6 +30,8 @@ TEXT_HEADERS = (
 ID_HEADERS = ("id", "template_id", "编号", "话术编号", "序号", "模板编号", "id号")
 SCENARIO_HEADERS = ("scenario", "场景", "话术场景", "业务场景")
 CHANNEL_HEADERS = ("channel", "渠道", "服务渠道")
+HISTORY_HEADERS = ("history", "conversation", "对话历史", "历史对话", "对话记录", "上文")
+TURN_HEADERS = ("turn", "轮次", "回复轮次")
 # Output columns huashu adds start with this; such columns in the input are replaced.
 ADDED_PREFIX = "huashu_"
 # Unpaired surrogates stand for bytes that did not decode (errors="surrogateescape").
@@ -45,15 +49,17 @@ class SourceRow:
 
 @dataclass(frozen=True)
 class ColumnChoice:
-    """The columns holding the text, and optionally the id, scenario and channel."""
+    """The columns holding the text, and optionally the id, scenario, channel, history and turn."""
 
     text: str
     id: str | None = None
     scenario: str | None = None
     channel: str | None = None
+    history: str | None = None
+    turn: str | None = None
 
-    def used(self) -> list[str]:
-        """The columns a row must have."""
+    def required(self) -> list[str]:
+        """The columns a row must have (a row without a history or turn cell has none)."""
         return [c for c in (self.text, self.id, self.scenario, self.channel) if c is not None]
 
 
@@ -65,6 +71,8 @@ class ColumnOptions:
     id: str | None = None
     scenario: str | None = None
     channel: str | None = None
+    history: str | None = None
+    turn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,11 @@ class Defaults:
 
 @dataclass(frozen=True)
 class WorkRow:
-    """A usable row: its id, text and context, with every input value kept."""
+    """A usable row: its id, text and context, with every input value kept.
+
+    `history`: the earlier turns of the conversation, oldest first; `turn`: first, follow_up or
+    None (told from the history). They decide whether the row owes the required structure.
+    """
 
     number: int
     id: str
@@ -85,6 +97,8 @@ class WorkRow:
     scenario: Scenario | None
     channel: Channel | None
     values: dict[str, Any]
+    history: tuple[Turn, ...] = ()
+    turn: TurnPosition | None = None
 
     def work_hash(self, channel: Channel) -> str:
         """A hash of what is rewritten: text, scenario and channel (identical templates share it)."""
@@ -123,6 +137,9 @@ def choose_columns(columns: Sequence[str], options: ColumnOptions, source: str) 
         or _detect(columns, SCENARIO_HEADERS),
         channel=_named(columns, options.channel, "--channel-column", source)
         or _detect(columns, CHANNEL_HEADERS),
+        history=_named(columns, options.history, "--history-column", source)
+        or _detect(columns, HISTORY_HEADERS),
+        turn=_named(columns, options.turn, "--turn-column", source) or _detect(columns, TURN_HEADERS),
     )
 
 
@@ -169,7 +186,7 @@ class RowReader:
         row_id = self._id(row)
         if row.problem:
             return BadRow(row.number, row_id, row.problem, row.values)
-        missing = [c for c in self.choice.used() if c not in row.values]
+        missing = [c for c in self.choice.required() if c not in row.values]
         if missing:
             return BadRow(row.number, row_id, f"missing column {', '.join(missing)}", row.values)
         undecoded = next((c for c, v in row.values.items() if _has_undecoded(v)), None)
@@ -180,8 +197,13 @@ class RowReader:
             return BadRow(row.number, row_id, problem, row.values)
         scenario = self._pick(row, self.choice.scenario, self._scenarios, self.defaults.scenario)
         channel = self._pick(row, self.choice.channel, self._channels, self.defaults.channel)
-        if isinstance(scenario, _Unknown) or isinstance(channel, _Unknown):
-            reason = next(str(v) for v in (scenario, channel) if isinstance(v, _Unknown))
+        conversation = self._conversation(row)
+        if (
+            isinstance(scenario, _Unknown)
+            or isinstance(channel, _Unknown)
+            or isinstance(conversation, _Unknown)
+        ):
+            reason = next(str(v) for v in (scenario, channel, conversation) if isinstance(v, _Unknown))
             return BadRow(row.number, row_id, reason, row.values)
         duplicate = self._duplicate(row_id, row.number)
         if duplicate:
@@ -194,7 +216,23 @@ class RowReader:
             cast(Scenario | None, scenario),
             cast(Channel | None, channel),
             row.values,
+            *conversation,
         )
+
+    def _conversation(self, row: SourceRow) -> tuple[tuple[Turn, ...], TurnPosition | None] | _Unknown:
+        """The row's history and turn from their columns, or why they cannot be used."""
+        history_column, turn_column = self.choice.history, self.choice.turn
+        try:
+            history = (
+                history_from_value(_blank_as_none(row.values.get(history_column))) if history_column else ()
+            )
+        except HistoryError as exc:
+            return _Unknown(f"{history_column}: {exc}")
+        try:
+            turn = turn_position(cell_text(row.values.get(turn_column))) if turn_column else None
+        except HistoryError as exc:
+            return _Unknown(f"{turn_column}: {exc}")
+        return history, turn
 
     def _id(self, row: SourceRow) -> str:
         if self.choice.id is None:
@@ -238,6 +276,11 @@ class _Unknown:
 
     def __str__(self) -> str:
         return self.reason
+
+
+def _blank_as_none(value: Any) -> Any:
+    """An empty cell (None, or only whitespace) as None: a row with no history."""
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value
 
 
 def _value_names(keys: Sequence[str], display: Mapping[str, str]) -> dict[str, str]:

@@ -52,11 +52,18 @@ class BatchAbortedError(EndpointError):
     """The endpoint failed for so many rows in a row that going on would only add failures."""
 
 
+def row_report(row: WorkRow, channel: Channel, policy: CompiledPolicy) -> guards.GuardReport:
+    """The guards' findings on a row's text, in its scenario, channel and conversation."""
+    return guards.check(
+        row.text, scenario=row.scenario, channel=channel, history=row.history, turn=row.turn, policy=policy
+    )
+
+
 def check_row(row: WorkRow | BadRow, policy: CompiledPolicy, channel: Channel) -> RowOutcome:
     """A row checked by the guards alone: clean, violates (a blocking finding) or error (bad row)."""
     if isinstance(row, BadRow):
         return RowOutcome(row, "error", error=row.reason)
-    report = guards.check(row.text, scenario=row.scenario, channel=channel, policy=policy)
+    report = row_report(row, channel, policy)
     return RowOutcome(row, "clean" if report.ok else "violates", before=report.violations)
 
 
@@ -161,7 +168,7 @@ class RewriteRunner:
         if isinstance(row, BadRow):
             return RowOutcome(row, "error", error=row.reason)
         channel = channel_for(row, self.options.tone)
-        before = guards.check(row.text, scenario=row.scenario, channel=channel, policy=self.compiled)
+        before = row_report(row, channel, self.compiled)
         if before.ok and not self.options.rewrite_all:
             return RowOutcome(row, "clean", before=before.violations)
         work_hash = row.work_hash(channel)

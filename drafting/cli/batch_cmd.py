@@ -34,10 +34,12 @@ Examples:
 \b
 Input: .csv/.tsv (UTF-8, GBK/GB18030 or UTF-16, detected), .xlsx (first row = header),
 .jsonl (one object per line). The text column is found by its header (话术, 回复, 内容,
-text, reply, content, …) or named with --text-column; likewise id (编号, id), scenario (场景)
-and channel (渠道). Output keeps every input column and adds huashu_* columns; its format
-follows the -o extension. Exit status: 0 all clean (or rewritten), 1 rows still violate or
-failed, 2 bad rows or a bad file, 4 endpoint failed.
+text, reply, content, …) or named with --text-column; likewise id (编号, id), scenario (场景),
+channel (渠道), and the conversation: history (对话历史: earlier turns as a JSON list or
+客户：/客服： lines) and turn (轮次: first, follow_up, auto). Output keeps every input
+column and adds huashu_* columns; its format follows the -o extension. Exit status: 0 all
+clean (or rewritten), 1 rows still violate or failed, 2 bad rows or a bad file, 4 endpoint
+failed.
 """
 
 
@@ -57,6 +59,17 @@ def _input_options(function: F) -> F:
         click.option("--id-column", metavar="NAME", help="Column with a unique row id (default: detected)."),
         click.option("--scenario-column", metavar="NAME", help="Column with each row's scenario."),
         click.option("--channel-column", metavar="NAME", help="Column with each row's channel."),
+        click.option(
+            "--history-column",
+            metavar="NAME",
+            help="Column with each row's earlier turns: a JSON list of {speaker, text}, or lines "
+            "客户：… / 客服：… (default: detected).",
+        ),
+        click.option(
+            "--turn-column",
+            metavar="NAME",
+            help="Column with each row's turn: first, follow_up or auto (default: detected).",
+        ),
         click.option("--scenario", type=click.Choice(SCENARIOS), help="Scenario of rows that name none."),
         click.option("--channel", type=click.Choice(CHANNELS), help="Channel of rows that name none."),
         click.option("--encoding", metavar="NAME", help="Encoding of a CSV/JSONL input (default: detected)."),
@@ -73,7 +86,12 @@ def _input_spec(path: str, options: dict[str, Any]) -> InputSpec:
     from drafting.batch.pipeline import InputSpec
 
     columns = ColumnOptions(
-        options["text_column"], options["id_column"], options["scenario_column"], options["channel_column"]
+        options["text_column"],
+        options["id_column"],
+        options["scenario_column"],
+        options["channel_column"],
+        options["history_column"],
+        options["turn_column"],
     )
     defaults = Defaults(options["scenario"], options["channel"])
     return InputSpec(Path(path), columns, defaults, checked_encoding(options["encoding"]), options["sheet"])

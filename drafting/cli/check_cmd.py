@@ -13,10 +13,12 @@ from drafting.cli.inputs import (
     ReplyInput,
     check_encoding,
     display_name,
+    history_file,
     jsonl_replies,
     single_reply,
 )
 from drafting.cli.render import counted
+from drafting.conversation import TURN_CHOICES, turn_position
 from guards import CHANNELS, SCENARIOS, Channel, CompiledPolicy, Scenario, check, compile_policy, load_policy
 
 _EPILOG = """\b
@@ -25,6 +27,7 @@ Examples:
   huashu check --scenario complaint -f reply.txt
   pbpaste | huashu check --channel phone -
   huashu check --scenario complaint --customer "订单123456789一直没发货" "非常抱歉……"
+  huashu check --scenario complaint --history chat.txt "好的，我这边帮您登记了"
   huashu check --jsonl replies.jsonl --format jsonl > findings.jsonl
   huashu check --policy company.toml -f reply.txt
 
@@ -33,14 +36,23 @@ Exit status:
   0  nothing blocks (warnings may remain)
   1  at least one reply has a blocking finding
   2  bad input or usage: empty reply, unreadable or non-UTF-8 file, unknown
-     scenario/channel, invalid policy file, or any JSONL line that could not be
+     scenario/channel, invalid policy or history file, or any JSONL line that could not be
      checked (the other lines are still checked and reported)
 
 \b
 A JSONL line is one JSON object: {"id": "t1", "text": "…", "scenario": "complaint",
-"channel": "online", "customer": "…"}; "reply" may stand for "text", and a missing id
-becomes the line number. Blank lines are skipped; any other line that cannot be used
-is reported as an error record with its line number.
+"channel": "online", "customer": "…", "history": [{"speaker": "customer", "text": "…"},
+{"speaker": "agent", "text": "…"}], "turn": "follow_up"}; "reply" may stand for "text",
+and a missing id becomes the line number. Blank lines are skipped; any other line that
+cannot be used (a malformed history included) is reported as an error record with its
+line number.
+
+\b
+Conversations: the required structure is owed by the first substantive reply. A history
+(--history FILE: a JSON list or JSONL of {"speaker": "customer"|"agent", "text": "…"}, or
+lines 客户：… / 客服：…) holds the earlier turns, oldest first; with --turn auto a reply
+after an agent turn that said more than a greeting is a follow-up, judged only for what
+it says.
 """
 
 
@@ -56,7 +68,7 @@ def register(group: click.Group) -> None:
     "--jsonl",
     metavar="FILE",
     help="Check many replies: one JSON object per line with id, text (or reply) and optional "
-    "scenario, channel, customer ('-' reads stdin).",
+    "scenario, channel, customer, history, turn ('-' reads stdin).",
 )
 @click.option(
     "--scenario",
@@ -75,6 +87,22 @@ def register(group: click.Group) -> None:
     metavar="TEXT",
     help="The customer's message (single reply only): details already given are not asked "
     "for again, and words echoed from it are not the agent's.",
+)
+@click.option(
+    "--history",
+    "history_path",
+    metavar="FILE",
+    help="The earlier turns of the conversation (single reply only): a JSON list or JSONL of "
+    '{"speaker": "customer"|"agent", "text": "…"}, or lines 客户：… / 客服：….',
+)
+@click.option(
+    "--turn",
+    type=click.Choice(TURN_CHOICES),
+    default="auto",
+    show_default=True,
+    help="first: the first substantive reply, which owes the required structure; follow_up: a "
+    "later turn, judged only for what it says; auto: tell from the history. With --jsonl: the "
+    "default for lines without one.",
 )
 @click.option(
     "--policy",
@@ -104,6 +132,8 @@ def check_command(
     scenario: Scenario | None,
     channel: Channel | None,
     customer: str | None,
+    history_path: str | None,
+    turn: str,
     policy_file: str | None,
     output_format: str,
     encoding: str,
@@ -113,15 +143,16 @@ def check_command(
     Give the reply as TEXT, with -f FILE, as - (read stdin), or many replies with --jsonl FILE.
     Findings that block (forbidden phrases, unkeepable promises, blame, …) make the exit status 1.
     """
-    _check_sources(text, file, jsonl, customer)
+    _check_sources(text, file, jsonl, customer, history_path)
     codec = check_encoding(encoding)
     policy = compile_policy(load_policy(policy_file))
-    defaults = Defaults(scenario, channel or "online")
+    defaults = Defaults(scenario, channel or "online", turn_position(turn))
     many = jsonl is not None
+    history = history_file(history_path, codec) if history_path is not None else ()
     replies: Iterable[ReplyInput | InputProblem] = (
         jsonl_replies(jsonl, defaults, codec)
         if jsonl is not None
-        else [single_reply(text, file, defaults, customer, codec)]
+        else [single_reply(text, file, defaults, customer, codec, history)]
     )
     output = OUTPUTS[output_format](many)
     totals = Totals()
@@ -149,13 +180,21 @@ def _outcome(item: ReplyInput | InputProblem, policy: CompiledPolicy) -> Outcome
     if isinstance(item, InputProblem):
         return Outcome(item.id, item.line, error=item.error)
     report = check(
-        item.text, scenario=item.scenario, channel=item.channel, customer=item.customer, policy=policy
+        item.text,
+        scenario=item.scenario,
+        channel=item.channel,
+        customer=item.customer,
+        history=item.history,
+        turn=item.turn,
+        policy=policy,
     )
-    return Outcome(item.id, item.line, report=report)
+    return Outcome(item.id, item.line, report=report, turn=item.turn or "auto")
 
 
-def _check_sources(text: str | None, file: str | None, jsonl: str | None, customer: str | None) -> None:
-    """Exactly one input: TEXT, -f FILE or --jsonl FILE; --customer only with a single reply."""
+def _check_sources(
+    text: str | None, file: str | None, jsonl: str | None, customer: str | None, history: str | None
+) -> None:
+    """Exactly one input: TEXT, -f FILE or --jsonl FILE; --customer, --history only with a single reply."""
     given = [
         name
         for name, value in (("TEXT", text), ("-f FILE", file), ("--jsonl FILE", jsonl))
@@ -167,3 +206,7 @@ def _check_sources(text: str | None, file: str | None, jsonl: str | None, custom
         raise click.UsageError(f"give only one of {' and '.join(given)}")
     if customer is not None and jsonl is not None:
         raise click.UsageError("--customer is for a single reply; put a customer field on each JSONL line")
+    if history is not None and jsonl is not None:
+        raise click.UsageError("--history is for a single reply; put a history field on each JSONL line")
+    if history == "-" and "-" in (text, file):
+        raise click.UsageError("only one input can come from stdin: give the reply or the history as a file")

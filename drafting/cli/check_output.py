@@ -25,15 +25,18 @@ class Outcome:
     line: int | None
     report: GuardReport | None = None
     error: str | None = None
+    turn: str = "auto"
 
     def to_record(self) -> dict[str, object]:
-        """A JSON-ready record: id, (line,) ok, (error,) scenario, channel, violations."""
+        """A JSON-ready record: id, (line,) ok, (error,) scenario, channel, turn, violations."""
         record: dict[str, object] = {"id": self.id}
         if self.line is not None:
             record["line"] = self.line
         if self.report is None:
             return {**record, "ok": False, "error": self.error, "violations": []}
-        return {**record, **self.report.to_dict()}
+        checked = self.report.to_dict()
+        violations = checked.pop("violations")
+        return {**record, **checked, "turn": self.turn, "violations": violations}
 
 
 @dataclass
@@ -123,6 +126,8 @@ class TextOutput:
             parts.append(f"id {visible(str(outcome.id))}")
         if outcome.report is not None:
             parts += [outcome.report.scenario or "no scenario", outcome.report.channel]
+            if outcome.turn != "auto":
+                parts.append(outcome.turn)
         return Text(f"── {' · '.join(parts)} ──", style="bold cyan")
 
     def _emit(self, line: Text) -> None:

@@ -6,8 +6,9 @@ Decisions, documented in README "Checking replies":
   guessed: GB18030 decodes most byte soups, so a guess would check mojibake.
 - A single reply that is empty or only whitespace is an error (exit 2).
 - In a JSONL file every non-blank line is one reply. A line that cannot be used (bad bytes,
-  invalid JSON, not an object, no text, empty text, unknown scenario/channel) becomes an error
-  record named by its line number; the other lines are still checked.
+  invalid JSON, not an object, no text, empty text, unknown scenario/channel/turn, a malformed
+  history) becomes an error record named by its line number; the other lines are still checked.
+- A history (`--history FILE`, a JSONL line's `history`) is read by drafting.conversation.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from drafting.conversation import HistoryError, history_from_text, history_from_value, turn_position
 from drafting.errors import InputError, json_error_text
-from guards import Channel, Scenario
+from guards import Channel, Scenario, Turn, TurnPosition
 from guards.text import lone_surrogate
 
 STDIN = "-"
@@ -40,6 +42,8 @@ class ReplyInput:
     channel: Channel
     customer: str | None = None
     line: int | None = None
+    history: tuple[Turn, ...] = ()
+    turn: TurnPosition | None = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,11 @@ class InputProblem:
 
 @dataclass(frozen=True)
 class Defaults:
-    """Scenario and channel from the command line, used where a JSONL line gives none."""
+    """Scenario, channel and turn from the command line, used where a JSONL line gives none."""
 
     scenario: Scenario | None
     channel: Channel
+    turn: TurnPosition | None = None
 
 
 class _Record(BaseModel):
@@ -69,6 +74,8 @@ class _Record(BaseModel):
     scenario: Scenario | None = None
     channel: Channel | None = None
     customer: str | None = None
+    history: Any = None
+    turn: Any = None
 
 
 def check_encoding(name: str) -> str:
@@ -80,9 +87,14 @@ def check_encoding(name: str) -> str:
 
 
 def single_reply(
-    text: str | None, file: str | None, defaults: Defaults, customer: str | None, encoding: str
+    text: str | None,
+    file: str | None,
+    defaults: Defaults,
+    customer: str | None,
+    encoding: str,
+    history: tuple[Turn, ...] = (),
 ) -> ReplyInput:
-    """The one reply given as TEXT, as `-` (stdin) or with -f FILE."""
+    """The one reply given as TEXT, as `-` (stdin) or with -f FILE, after `history`."""
     source = file if file is not None else text if text == STDIN else None
     if source is None:
         reply_id, where, body = "text", "the TEXT argument", text or ""
@@ -92,7 +104,21 @@ def single_reply(
         body = _decode(_read_bytes(source), where, encoding).rstrip("\r\n")
     if not body.strip():
         raise InputError(f"the reply in {where} is empty", hint="give the reply text to check")
-    return ReplyInput(reply_id, body, defaults.scenario, defaults.channel, customer)
+    return ReplyInput(
+        reply_id, body, defaults.scenario, defaults.channel, customer, history=history, turn=defaults.turn
+    )
+
+
+def history_file(path: str, encoding: str) -> tuple[Turn, ...]:
+    """The earlier turns in `path` (JSON list, JSONL or 客户：/客服： lines); InputError if unusable."""
+    name = display_name(path)
+    try:
+        return history_from_text(_decode(_read_bytes(path), name, encoding))
+    except HistoryError as exc:
+        raise InputError(
+            f"{name}: {exc}",
+            hint='give a JSON list of {"speaker": "customer"|"agent", "text": "…"} or lines 客户：…/客服：…',
+        ) from None
 
 
 def jsonl_replies(path: str, defaults: Defaults, encoding: str) -> Iterator[ReplyInput | InputProblem]:
@@ -148,6 +174,10 @@ def _record(data: dict[str, object], number: int, defaults: Defaults) -> ReplyIn
             return InputProblem(None if name == "id" else reply_id, number, problem)
     if not text.strip():
         return InputProblem(reply_id, number, f"line {number}: the reply text is empty")
+    try:
+        history, turn = _conversation(record, defaults)
+    except HistoryError as exc:
+        return InputProblem(reply_id, number, f"line {number}: {exc}")
     return ReplyInput(
         id=reply_id if reply_id is not None else number,
         text=text,
@@ -155,7 +185,18 @@ def _record(data: dict[str, object], number: int, defaults: Defaults) -> ReplyIn
         channel=record.channel or defaults.channel,
         customer=record.customer,
         line=number,
+        history=history,
+        turn=turn,
     )
+
+
+def _conversation(record: _Record, defaults: Defaults) -> tuple[tuple[Turn, ...], TurnPosition | None]:
+    """A line's history and turn (the command line's turn when it gives none); HistoryError if unusable."""
+    history = history_from_value(record.history)
+    for number, earlier in enumerate(history, start=1):
+        if code := lone_surrogate(earlier.text):
+            raise HistoryError(f"history turn {number} has a lone surrogate ({code}), which is not text")
+    return history, turn_position(record.turn) if record.turn is not None else defaults.turn
 
 
 def _open_binary(path: str) -> BinaryIO:
