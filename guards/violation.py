@@ -106,10 +106,13 @@ class GuardReport(NamedTuple):
         return [v for v in self.violations if not v.blocking]
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict: ok, scenario, channel and the violations."""
-        return {
+        """A JSON-ready dict: ok, scenario, channel, the violations (and, when explained, suppressed)."""
+        record: dict[str, object] = {
             "ok": self.ok,
             "scenario": self.scenario,
             "channel": self.channel,
             "violations": [v.to_dict() for v in self.violations],
         }
+        if self.suppressed:
+            record["suppressed"] = [s._asdict() for s in self.suppressed]
+        return record

@@ -119,6 +119,11 @@ def register(group: click.Group) -> None:
     help="text: the reply with findings marked; json: one document; jsonl: one line per reply.",
 )
 @click.option(
+    "--explain",
+    is_flag=True,
+    help="Also show each rule match that is not a finding and why (quoted, negated, conditional…).",
+)
+@click.option(
     "--encoding",
     default="utf-8",
     show_default=True,
@@ -136,6 +141,7 @@ def check_command(
     turn: str,
     policy_file: str | None,
     output_format: str,
+    explain: bool,
     encoding: str,
 ) -> int:
     """Check replies against the service standards; each finding comes with its fix and source.
@@ -157,7 +163,7 @@ def check_command(
     output = OUTPUTS[output_format](many)
     totals = Totals()
     for item in replies:
-        outcome = _outcome(item, policy)
+        outcome = _outcome(item, policy, explain)
         totals.add(outcome)
         output.add(outcome)
     output.finish(totals)
@@ -176,7 +182,7 @@ def _report_unchecked(error_lines: list[int], source: str) -> None:
     )
 
 
-def _outcome(item: ReplyInput | InputProblem, policy: CompiledPolicy) -> Outcome:
+def _outcome(item: ReplyInput | InputProblem, policy: CompiledPolicy, explain: bool = False) -> Outcome:
     if isinstance(item, InputProblem):
         return Outcome(item.id, item.line, error=item.error)
     report = check(
@@ -187,6 +193,7 @@ def _outcome(item: ReplyInput | InputProblem, policy: CompiledPolicy) -> Outcome
         history=item.history,
         turn=item.turn,
         policy=policy,
+        explain=explain,
     )
     return Outcome(item.id, item.line, report=report, turn=item.turn or "auto")
 

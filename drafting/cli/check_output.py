@@ -15,6 +15,7 @@ from drafting.cli.inputs import ReplyId
 from drafting.cli.render import counted, report_lines, verdict
 from drafting.cli.visible import safe_json, visible
 from guards import GuardReport
+from guards.violation import Suppressed
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class Outcome:
             return {**record, "ok": False, "error": self.error, "violations": []}
         checked = self.report.to_dict()
         violations = checked.pop("violations")
-        return {**record, **checked, "turn": self.turn, "violations": violations}
+        suppressed = checked.pop("suppressed", None)
+        record = {**record, **checked, "turn": self.turn, "violations": violations}
+        return record if suppressed is None else {**record, "suppressed": suppressed}
 
 
 @dataclass
@@ -92,6 +95,12 @@ class Output(Protocol):
         ...
 
 
+def _not_a_finding(suppressed: Suppressed) -> Text:
+    """One line of --explain: a rule's match that is no finding, and why."""
+    where = f"“{visible(suppressed.match)}” [{suppressed.start}-{suppressed.end}]"
+    return Text(f"  not a finding: {suppressed.rule_id} {where} — {suppressed.reason}", style="dim")
+
+
 class TextOutput:
     """For people: each reply with its findings marked; colour only on a terminal."""
 
@@ -111,6 +120,8 @@ class TextOutput:
         else:
             for line in report_lines(outcome.report, styled=self.styled):
                 self._emit(line)
+            for suppressed in outcome.report.suppressed:
+                self._emit(_not_a_finding(suppressed))
             self._emit(verdict(outcome.report))
         if self.many:
             self._emit(Text())
