@@ -243,7 +243,9 @@ def test_a_resumed_rewrite_is_checked_again_by_the_current_guards(
     assert huashu(capsys, "batch", "rewrite", str(source), "-o", str(out))[0] == 0
     checkpoint = tmp_path / "o.csv.checkpoint.jsonl"
     records = read_jsonl(checkpoint)
-    records[0]["rewrite"]["text"] += "已为您办理全额退款，保证今天到账"  # edited by hand: still "passed"
+    # Rows finish in any order: edit row 1's record by hand (it still says "passed").
+    first = next(r for r in records if r["row_id"] == "1")
+    first["rewrite"]["text"] += "已为您办理全额退款，保证今天到账"
     checkpoint.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
     )
