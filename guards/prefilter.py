@@ -9,6 +9,7 @@ and the engine gives the same findings with `NoPrefilter` (tests/test_prefilter.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -55,7 +56,10 @@ class HyperscanPrefilter:
             )
             scanned = [i for i in range(len(expressions)) if i not in self._always]
             self._database = _database(hyperscan, expressions, scanned, flags)
-        self._scratch = hyperscan.Scratch(self._database) if self._database is not None else None
+        # A scan needs scratch space of its own: one per thread (batch and the agent page check
+        # replies in several threads at once).
+        self._prototype = hyperscan.Scratch(self._database) if self._database is not None else None
+        self._per_thread = threading.local()
 
     def candidates(self, text: str) -> frozenset[int] | None:
         """The patterns Hyperscan finds in `text`, plus those it could not compile."""
@@ -70,8 +74,15 @@ class HyperscanPrefilter:
         def on_match(pattern: int, start: int, end: int, flags: int, context: object) -> None:
             found.add(pattern)
 
-        self._database.scan(encoded, match_event_handler=on_match, scratch=self._scratch)
+        self._database.scan(encoded, match_event_handler=on_match, scratch=self._scratch())
         return frozenset(found)
+
+    def _scratch(self) -> Any:
+        """This thread's scratch space (cloned from the first on first use)."""
+        scratch = getattr(self._per_thread, "scratch", None)
+        if scratch is None:
+            scratch = self._per_thread.scratch = self._prototype.clone()  # type: ignore[union-attr]
+        return scratch
 
 
 def _database(hyperscan: Any, expressions: Sequence[bytes], ids: Iterable[int], flags: int) -> Any:

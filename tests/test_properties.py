@@ -161,3 +161,14 @@ def test_the_prefilter_changes_no_finding(
     prefiltered = guards.check(text, scenario=scenario, channel=channel, customer=customer)
     every_rule = guards.check(text, scenario=scenario, channel=channel, customer=customer, policy=UNFILTERED)
     assert prefiltered.violations == every_rule.violations
+
+
+def test_one_compiled_policy_checks_replies_in_many_threads_at_once() -> None:
+    """The prefilter's scratch space is per thread (batch and the agent page check in parallel)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"这个我也不知道，您自己看说明吧，保证今天解决，第{i}号" for i in range(400)]
+    alone = [guards.check(t, scenario="complaint").violations for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda t: guards.check(t, scenario="complaint").violations, texts))
+    assert together == alone
