@@ -64,10 +64,13 @@ def test_resume_after_sigkill_loses_nothing_and_does_nothing_twice(tmp_path: Pat
     done_texts = {texts[row_id] for row_id in done}
     assert not done_texts & set(asked_second)  # no finished row was asked for again
     in_flight = set(asked_first) - done_texts
-    assert len(in_flight) <= CONCURRENCY  # only the rows in flight at the kill are asked twice
+    # Only the rows in flight at the kill are asked twice: those with a request out, and those whose
+    # rewrite was finished and queued for the checkpoint's writer thread but not yet written (on a
+    # loaded machine the writer can lag behind by a few rows).
+    assert len(in_flight) <= 2 * CONCURRENCY
     asked = Counter(asked_first + asked_second)
     assert set(asked) == set(texts.values())  # every row was rewritten
-    assert sum(n - 1 for n in asked.values()) == len(in_flight & set(asked_second)) <= CONCURRENCY
+    assert sum(n - 1 for n in asked.values()) == len(in_flight & set(asked_second)) <= 2 * CONCURRENCY
     result = read_csv(out)
     assert [r["编号"] for r in result] == [row[0] for row in rows]  # all rows, in input order
     assert {r["huashu_status"] for r in result} == {"rewritten"}
