@@ -210,15 +210,3 @@ def _close_to_any(grams: _Grams, others: Sequence[_Grams], threshold: float) -> 
 def _in_quotes(doc: Document, span: Span) -> bool:
     """True when the span lies inside quotation marks or reported speech."""
     return any(q.start <= span.start and span.end <= q.end for q in doc.quoted)
-
-
-def _norm_span(doc: Document, violation: Violation) -> Span | None:
-    """The span of `doc.norm` a violation (in original offsets) came from."""
-    if doc.offsets is None:
-        return Span(violation.start, violation.end)
-    try:
-        start = doc.offsets.index(violation.start)
-        end = doc.offsets.index(violation.end - 1) + 1
-    except ValueError:
-        return None
-    return Span(start, end)

@@ -115,10 +115,6 @@ class RulesByContext:
         # A rule is known by the number of its first pattern.
         self._rule_of_pattern = {n: rule.first_pattern for rule in rules for n in rule.numbers}
 
-    def applying(self, channel: Channel, scenario: Scenario | None) -> tuple[CompiledPhraseRule, ...]:
-        """The rules checked on this channel and scenario, in policy order."""
-        return self._applying[(channel, scenario)]
-
     def to_search(
         self, channel: Channel, scenario: Scenario | None, may_match: frozenset[int] | None
     ) -> list[CompiledPhraseRule]:
