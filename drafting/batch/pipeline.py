@@ -263,7 +263,7 @@ def rewrite_process(
         with Checkpoint(checkpoint_file, identity, resume=resume) as checkpoint:
             recheck = functools.partial(backends.recheck, backend.drafter, options.tone)
             runner = RewriteRunner(
-                backend.drafter.policy, backend.workers, checkpoint, identity, options, recheck
+                backend.drafter.compiled, backend.workers, checkpoint, identity, options, recheck
             )
             return asyncio.run(runner.run(opened.rows(), emit))
 

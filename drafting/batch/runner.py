@@ -28,7 +28,7 @@ from drafting.errors import (
     RequestRejectedError,
 )
 from drafting.tones import Tone
-from guards import Channel, CompiledPolicy, Policy
+from guards import Channel, CompiledPolicy
 
 DEFAULT_CONCURRENCY = 8
 # Failures that every other row would hit too: stop the run at once.
@@ -117,15 +117,14 @@ class RewriteRunner:
 
     def __init__(
         self,
-        policy: Policy,
+        policy: CompiledPolicy,
         backend: RewriteBackend,
         checkpoint: Checkpoint,
         identity: RunIdentity,
         options: RewriteOptions,
         recheck: Recheck,
     ) -> None:
-        self.policy = policy
-        self.compiled = guards.compile_policy(policy)
+        self.compiled = policy
         self.recheck = recheck
         self.backend = backend
         self.checkpoint = checkpoint
