@@ -172,8 +172,9 @@ class MissingStructureGuard:
 def _asks_for(
     doc: Document, element: _Element, missing: list[_Detail], given: list[_Detail], information: PolicyPattern
 ) -> bool:
-    """True when a request cue of the agent's stands in one sentence with a `missing` detail, or
-    with a word for information (序列号, 时间, 照片 …) when the sentence asks for nothing already given."""
+    """True when the agent politely asks for information still missing: a request cue in a sentence
+    that names a `missing` detail, or that asks for anything else (序列号, 故障开始时间 …) besides
+    details the customer already gave; asking again only for given details is no request."""
     text = doc.norm
     for cue in element.cues.finditer(text):
         if cue.end() == cue.start() or doc.is_quoted(*cue.span()):
@@ -181,10 +182,18 @@ def _asks_for(
         start, end = doc.sentence_bounds(cue.start(), cue.end())
         if not missing or any(d.request.search(text, start, end) for d in missing):
             return True
-        asks_again = any(d.request.search(text, start, end) for d in given)
-        if not asks_again and information.search(text, start, end) is not None:
+        if information.search(_without(text[start:end], given)) is not None:
             return True
     return False
+
+
+def _without(sentence: str, given: list[_Detail]) -> str:
+    """The sentence with the words that ask for details already given taken out (请提供订单号 when
+    the customer gave it asks for nothing new)."""
+    for detail in given:
+        for match in list(detail.request.finditer(sentence)):
+            sentence = sentence.replace(match.group(), "")
+    return sentence
 
 
 def _first_unquoted(

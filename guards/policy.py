@@ -241,6 +241,9 @@ class PrivacySection(Model):
     company_address_cues: list[Regex] = Field(default_factory=list)
     id_card_cues: list[Regex] = Field(default_factory=list)
     other_customer_cues: list[Regex] = Field(default_factory=list)
+    other_customer_data: list[Regex] = Field(default_factory=list)
+    address_places: list[str] = Field(default_factory=list)
+    address_numbers: list[str] = Field(default_factory=list)
     company_emails: list[str] = Field(default_factory=list)
 
 

@@ -21,10 +21,14 @@ from guards.violation import RuleFinding, Violation
 _NUMBER_START = "(?<![0-9A-Za-z*])"
 _NOT_BEFORE = r"(?![0-9*])"
 _MOBILE = re.compile(_NUMBER_START + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NOT_BEFORE)
-_ID_CARD = re.compile(
-    _NUMBER_START + r"[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    r"[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z*])"
-)
+# 18 characters in any grouping (110101 19900307 1234, 4401 0619 8507 2235 18); the birth date is checked
+# after.
+_ID_CARD = re.compile(_NUMBER_START + r"[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9A-Za-z*])")
+_BIRTH_DATE = re.compile(r"(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
+# A Taiwan ID (A123456789): only after an ID cue.
+_TAIWAN_ID = re.compile(r"(?<![0-9A-Za-z*])[A-Z][12][0-9]{8}(?![0-9A-Za-z*])")
+# A card number followed by 的卡 / 这张卡 says what it is, like a cue before it.
+_CARD_AFTER = re.compile(r"\s?(的|这张)?(银行卡|储蓄卡|信用卡|借记卡|卡)")
 _CARD = re.compile(_NUMBER_START + r"[0-9](?:[ -]?[0-9]){15,18}" + _NOT_BEFORE)
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![*])"
@@ -33,21 +37,9 @@ _EMAIL = re.compile(
 # address in a sentence (您的地址是…, 寄到…), so a match starts at the address itself.
 _NAME = r"(?:(?![的是在到址您你我请将把寄送为和与或及于至往从收])[\u4e00-\u9fff])"
 _NUMBER = "[0-9一二三四五六七八九十百零〇]"
-_ADDRESS = re.compile(
-    rf"(?P<region>(?:{_NAME}{{1,7}}?(?:省|自治区|市|区|县|旗|镇|乡))+)?"
-    rf"{_NAME}{{1,10}}?(?:路|街|大道|巷|弄|胡同|村|里)(?:[东西南北中]?{_NUMBER}+段)?"
-    rf" ?{_NUMBER}+ ?(?:号|弄)(?:院)?"
-    rf"(?P<rooms>(?:[\u4e00-\u9fffA-Za-z]{{0,12}}?{_NUMBER}+ ?(?:号楼|栋|幢|座|单元|室|层|楼|号|户))*)"
-)
 # Mobile, ID and card numbers need digits (Chinese digit runs are digits in Document.norm).
 _NUMBERS = ("mobile", "id_card", "bank_card")
 _DIGIT = re.compile("[0-9]")
-# An address needs a street number.
-_STREET_NUMBER = re.compile(f"(?:路|街|道|巷|弄|同|村|里|段) ?{_NUMBER}+ ?(?:号|弄)")
-# After another customer is mentioned: a name (王先生, 孙女士), a phone, or where they live.
-_OTHER_CUSTOMER_DATA = re.compile(
-    r"[\u4e00-\u9fff](先生|女士|小姐)|[0-9]{3}[0-9*]{4}[0-9]{4}|[0-9一二三四五六七八九十]+(栋|幢|号楼|单元|室|号)|(小区|大厦|花园|公寓)"
-)
 _SEPARATORS = re.compile("[ -]")
 # Between a cue and its number: spaces, a colon, 是/为 (订单号是…, 卡号：…).
 _CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
@@ -101,6 +93,10 @@ class PrivacyGuard:
         self._company_address = _cue_pattern("privacy.company_address_cues", section.company_address_cues, "")
         self._id_cues = _cue_pattern("privacy.id_card_cues", section.id_card_cues, _CUE_LINK)
         self._other_customer = PolicyPattern.of("privacy.other_customer_cues", section.other_customer_cues)
+        self._other_customer_data = PolicyPattern.of(
+            "privacy.other_customer_data", section.other_customer_data
+        )
+        self._house_number, self._address = _address_patterns(section.address_places, section.address_numbers)
         self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
         # Order matters: an earlier kind claims its span (an e-mail made of a phone number
         # is an e-mail; an ID number that also passes Luhn is an ID number).
@@ -139,10 +135,13 @@ class PrivacyGuard:
     def _id_cards(self, norm: str) -> Iterator[Span]:
         for m in _ID_CARD.finditer(norm):
             number = _SEPARATORS.sub("", m.group())
-            if self._after_cue(self._not_personal, norm, m.start()):
+            if not _BIRTH_DATE.match(number, 6) or self._after_cue(self._not_personal, norm, m.start()):
                 continue
             # A wrong check digit is no ID number, unless the reply says it is one (身份证号…).
             if id_card_valid(number) or self._after_cue(self._id_cues, norm, m.start()):
+                yield Span(*m.span())
+        for m in _TAIWAN_ID.finditer(norm):
+            if self._after_cue(self._id_cues, norm, m.start()):
                 yield Span(*m.span())
 
     def _mobiles(self, norm: str) -> Iterator[Span]:
@@ -156,8 +155,10 @@ class PrivacyGuard:
             if not 16 <= len(digits) <= 19 or self._after_cue(self._not_personal, norm, m.start()):
                 continue
             # A card cue (卡号…) says what the number is; without one, it must look like a card.
-            if self._after_cue(self._bank_cues, norm, m.start()) or (
-                luhn_valid(digits) and _card_prefix(digits)
+            if (
+                self._after_cue(self._bank_cues, norm, m.start())
+                or _CARD_AFTER.match(norm, m.end()) is not None
+                or (luhn_valid(digits) and _card_prefix(digits))
             ):
                 yield Span(*m.span())
 
@@ -178,21 +179,19 @@ class PrivacyGuard:
         return False
 
     def _addresses(self, norm: str) -> Iterator[Span]:
-        if not _STREET_NUMBER.search(norm):
+        if self._address is None or not self._house_number.search(norm):
             return
-        for m in _ADDRESS.finditer(norm):
-            if not (m.group("region") or m.group("rooms")):
-                continue
+        for m in self._address.finditer(norm):
             if not self._company_address_before(norm, m.start()):
                 yield Span(*m.span())
 
     def _other_customers(self, norm: str) -> Iterator[Span]:
-        """Another customer mentioned, then their name, phone or home in the same sentence."""
-        if self._other_customer is None:
+        """Another customer mentioned, with their name, phone or home in the same sentence."""
+        if self._other_customer is None or self._other_customer_data is None:
             return
         for cue in self._other_customer.finditer(norm):
             end = _sentence_end(norm, cue.end())
-            data = _OTHER_CUSTOMER_DATA.search(norm, cue.end(), end)
+            data = self._other_customer_data.search(norm, cue.start(), end)
             if data is not None:
                 yield Span(cue.start(), data.end())
 
@@ -203,6 +202,25 @@ class PrivacyGuard:
         cues = list(self._company_address.finditer(norm, max(0, start - _ADDRESS_CUE_WINDOW), start))
         # 寄到您的地址… is the customer's address even though 寄到 is a company cue.
         return bool(cues) and not _YOU.search(norm, cues[-1].end(), start)
+
+
+def _address_patterns(
+    places: list[str], numbers: list[str]
+) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """(a house number anywhere, a full address): place names ending in `places`, then house numbers.
+
+    An address is one or more places (省/市/区/路/小区/大厦 …) followed by house numbers (18号,
+    3栋2单元601室, 甲5号院); a house number alone (3号, 2楼) or a place alone is none.
+    """
+    unit = "|".join(sorted(numbers, key=len, reverse=True)) or "号"
+    # 1号店, 2号线, 3号馆 name a shop, a metro line, a hall: no house number.
+    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－]{_NUMBER}+)?\s?(?:{unit})(?![店铺线馆厅口])"
+    if not places:
+        return re.compile(house_number), None
+    place = "|".join(sorted(places, key=len, reverse=True))
+    component = rf"(?:{_NAME}|[A-Za-z0-9]){{1,12}}?(?:{place})"
+    address = rf"(?:{component}\s?)+(?:[\u4e00-\u9fffA-Za-z0-9]{{0,10}}?{house_number})+"
+    return re.compile(house_number), re.compile(address)
 
 
 def _sentence_end(norm: str, position: int) -> int:

@@ -234,8 +234,8 @@ _MAX_QUOTE = 200
 # Every alternative starts with a plain character, so `re` skips ahead by first character.
 # A request (请您告诉我…, 麻烦您说一下…) asks for words to come: it reports none.
 _REPORTED = re.compile(
-    r"(?<![请烦])(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
-    r"(说|讲|问|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
+    r"(?<![请烦跟和对给向])(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
+    r"(说|讲|问(?![问一下别])|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
 )
 
 

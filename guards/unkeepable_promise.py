@@ -56,13 +56,15 @@ class _Commitment:
         assert actions is not None  # the policy requires at least one action
         return cls(spec, actions, spec.within_hours, spec.usually_hours)
 
-    def allowed_hours(self, hedged: bool) -> float:
-        """The shortest deadline that may be promised: `usually` when hedged and given."""
-        return self.usually_hours if hedged and self.usually_hours is not None else self.within_hours
+    @property
+    def allowed_hours(self) -> float:
+        """The shortest deadline that may be promised: the documents' own `usually` when given."""
+        return self.usually_hours if self.usually_hours is not None else self.within_hours
 
-    def limit(self, hedged: bool) -> str:
+    @property
+    def limit(self) -> str:
         """The policy duration a promise is judged against, as written in the policy."""
-        return self.spec.usually if hedged and self.spec.usually else self.spec.within
+        return self.spec.usually or self.spec.within
 
 
 @dataclass(frozen=True)
@@ -152,16 +154,22 @@ class UnkeepablePromiseGuard:
         text = doc.norm
         sentence = text[_mark_before(text, expr.start, _UP_TO_SENTENCE_MARK) : _mark_after(text, expr.end)]
         cued = [c for c in applicable.commitments if c.actions.search(sentence)]
-        candidates = cued or list(applicable.defaults)
+        # A cue for a commitment of any scenario (专员) does not set aside the scenario's own
+        # commitment: 专员30分钟内回电 is fine for an urgent case.
+        candidates = cued
+        if not any(c.spec.scenario is not None for c in cued):
+            candidates = cued + [d for d in applicable.defaults if d not in cued]
         if not candidates:
             return None
         clause_start = _mark_before(text, expr.start, _UP_TO_CLAUSE_MARK)
+        # A hedged estimate (预计/一般…明天到) is no promise, however short.
         hedged = self._hedges is not None and self._hedges.search(text, clause_start, expr.start) is not None
-        allowed = [c.allowed_hours(hedged) for c in candidates]
-        if all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
-            longest = max(allowed)
-            chosen = _most_specific([c for c, a in zip(candidates, allowed, strict=True) if a == longest])
-            return self._emit(doc, expr, chosen.spec, chosen.limit(hedged), today, too_fast=True)
+        allowed = [c.allowed_hours for c in candidates]
+        if not hedged and all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
+            named = [c for c in candidates if c in cued] or candidates  # name what the sentence is about
+            longest = max(c.allowed_hours for c in named)
+            chosen = _most_specific([c for c in named if c.allowed_hours == longest])
+            return self._emit(doc, expr, chosen.spec, chosen.limit, today, too_fast=True)
         if cued and all(expr.hours > c.within_hours + _TOLERANCE_HOURS for c in cued):
             chosen = _most_specific(cued)
             return self._emit(doc, expr, chosen.spec, chosen.spec.within, today, too_fast=False)
@@ -177,7 +185,7 @@ class UnkeepablePromiseGuard:
         *,
         too_fast: bool,
     ) -> Violation:
-        """The finding for a deadline judged against `limit` (the commitment's within or usually); the
+        """The finding for a deadline judged against `limit` (the commitment's usually or within); the
         promised deadline is shown with its due date (2个工作日内（12月9日（周三）前）)."""
         deadlines = self._deadlines
         template = deadlines.too_fast_message if too_fast else deadlines.too_slow_message

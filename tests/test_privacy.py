@@ -120,7 +120,7 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     (
         "other-customer-name-and-home",
         "另一位顾客王女士住在幸福小区3栋。",
-        [("pv.other_customer", "另一位顾客王女士")],
+        [("pv.other_customer", "另一位顾客王女士"), ("pv.address", "幸福小区3栋")],
     ),
     ("other-customer-not-named", "其他顾客也反映过这个问题。", []),
     ("card-number-no-prefix-after-cue", f"卡号{CARD_NO_PREFIX}。", [("pv.bank_card", CARD_NO_PREFIX)]),
@@ -144,6 +144,26 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ),
     ("address-masked", "收货地址：北京市朝阳区***。", []),
     ("address-street-name-only", "中山路1号店今天营业。", []),
+    ("address-street-and-number", "师傅会上门到珠江路521号。", [("pv.address", "珠江路521号")]),
+    (
+        "address-village-group",
+        "快递会送到郸城县汲冢镇后刘庄村三组18号。",
+        [("pv.address", "郸城县汲冢镇后刘庄村三组18号")],
+    ),
+    ("address-metro-line", "您可以坐地铁2号线到门店。", []),
+    ("id-card-in-groups", "身份证4401 0619 8507 2235 18。", [("pv.id_card", "4401 0619 8507 2235 18")]),
+    ("taiwan-id-after-cue", "身分證字號A123456789。", [("pv.id_card", "A123456789")]),
+    (
+        "card-named-after-the-number",
+        "您这张6228 4800 1234 5678 901的卡已冻结。",
+        [("pv.bank_card", "6228 4800 1234 5678 901")],
+    ),
+    (
+        "other-customer-by-honorific",
+        "另一位张女士的单子寄的是朝阳区。",
+        [("pv.other_customer", "另一位张女士")],
+    ),
+    ("other-customer-surname-after-cue", "那位顾客赵磊也买了。", [("pv.other_customer", "那位顾客赵磊也")]),
     ("company-return-address", "请寄回地址：上海市浦东新区张江路100号3号楼。", []),
     (
         "company-cue-but-customer-address",

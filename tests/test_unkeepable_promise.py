@@ -85,6 +85,15 @@ CLEAN = [
     pytest.param(Case(COMPLAINT_000 + COMMITMENT_003, scenario="complaint"), id="000-template-commitment"),
     pytest.param(Case(SHIPPING_002, scenario="shipping"), id="002-shipping-usually-at-latest"),
     pytest.param(Case("预计24小时内发货。", scenario="shipping"), id="hedged-24h-dispatch"),
+    # The documents' own usual time may be promised without a hedge; a hedged estimate is no promise.
+    pytest.param(Case("我们24小时内发货。", scenario="shipping"), id="usual-24h-dispatch-unhedged"),
+    pytest.param(Case("一般12小时发货。", scenario="shipping"), id="hedged-estimate-shorter-than-usual"),
+    pytest.param(Case("我们今天给您回复。", scenario="consult"), id="consult-today-as-fast-as-the-callback"),
+    pytest.param(Case("补发件已于今天上午寄出。", scenario="after_sales"), id="past-fact-yiyu"),
+    pytest.param(
+        Case("值班专员会在30分钟内给您回电。", scenario="urgent", channel="phone"),
+        id="urgent-specialist-30min-keeps-the-urgent-commitment",
+    ),
     pytest.param(Case(FOLLOW_UP_002, scenario="consult"), id="002-three-days-consult"),
     pytest.param(Case(SPECIALIST_002, scenario="complaint", channel="phone"), id="002-specialist-24h"),
     pytest.param(Case("我马上为您查询一下。", scenario="complaint"), id="immediate-query"),
@@ -188,7 +197,7 @@ FLAGGED = [
         id="mashang-jiejue",
     ),
     pytest.param(
-        Case("明天一定送到。", (("up.absolute_guarantee", "block", "一定送到"),), "shipping"),
+        Case("明天一定送到。", (("up.immediate_outcome", "block", "明天一定送到"),), "shipping"),
         id="tomorrow-guaranteed",
     ),
     pytest.param(
@@ -244,16 +253,16 @@ FLAGGED = [
         id="complaint-half-hour",
     ),
     pytest.param(
-        Case("我们今天给您回复。", (("up.deadline.consult_reply", "block", "今天"),), "consult"),
-        id="consult-today",
+        Case("我们1小时内给您回复。", (("up.deadline.consult_reply", "block", "1小时内"),), "consult"),
+        id="consult-one-hour",
     ),
     pytest.param(
-        Case("我们24小时内发货。", (("up.deadline.shipping", "block", "24小时内"),), "shipping"),
-        id="shipping-24h-unhedged",
+        Case("我们12小时内发货。", (("up.deadline.shipping", "block", "12小时内"),), "shipping"),
+        id="shipping-12h",
     ),
     pytest.param(
-        Case("我们当天给您发货。", (("up.deadline.shipping", "block", "当天"),), "shipping"),
-        id="shipping-same-day",
+        Case("我们今晚给您发货。", (("up.deadline.shipping", "block", "今晚"),), "shipping"),
+        id="shipping-tonight",
     ),
     pytest.param(
         Case(
@@ -263,7 +272,7 @@ FLAGGED = [
     ),
     pytest.param(
         Case(
-            "我们会为您安排质检，预计半天内完成。",
+            "我们会为您安排质检，半天内完成。",
             (("up.deadline.after_sales_inspection", "block", "半天内"),),
             "after_sales",
         ),
@@ -338,10 +347,10 @@ def test_too_fast_message_names_both_deadlines() -> None:
     assert finding.source.startswith("003_51b790690fd19781.txt")
 
 
-def test_hedged_deadline_is_judged_against_usually() -> None:
-    report = guards.check("一般12小时发货。", scenario="shipping")
+def test_a_deadline_shorter_than_the_usual_time_names_it() -> None:
+    report = guards.check("我们12小时内发货。", scenario="shipping")
     (finding,) = [v for v in report.violations if v.category == CATEGORY]
-    assert (finding.rule_id, finding.match) == ("up.deadline.shipping", "12小时")
+    assert (finding.rule_id, finding.match) == ("up.deadline.shipping", "12小时内")
     assert "24小时" in finding.message
 
 
