@@ -28,6 +28,20 @@ FLAGGED = [
         Case("是您操作不当造成的。", (("ba.blame_customer", "是您操作不当"),)), id="wrong-operation"
     ),
     pytest.param(
+        Case("难道您没收到短信吗？", (("ba.rhetorical_question", "难道"),)), id="002-rhetorical-nandao"
+    ),
+    pytest.param(
+        Case("您是不是没插电？", (("ba.rhetorical_question", "您是不是没插电？"),)), id="is-it-not-plugged-in"
+    ),
+    pytest.param(
+        Case("这种漏液一般都是快递路上暴力运输压坏的。", (("ba.deflect", "一般都是快递路上暴力运输压坏"),)),
+        id="third-party-times-fault",
+    ),
+    pytest.param(
+        Case("您这单才280，当然用不了。", (("ba.customer_fault", "当然用不了"),)), id="of-course-not"
+    ),
+    pytest.param(Case("您问问别人吧。", (("ba.shift_to_customer", "您问问别人"),)), id="ask-someone-else"),
+    pytest.param(
         Case("这是您自己的问题。", (("ba.blame_customer", "这是您自己的问题"),)), id="your-own-problem"
     ),
     pytest.param(

@@ -76,12 +76,8 @@ FLAGGED = [
     pytest.param(
         Case("哦，那我帮您看一下。", (("tone.phone_filler", "哦"),), channel="phone"), id="002-phone-o"
     ),
-    pytest.param(
-        Case("难道您没收到短信吗？", (("tone.sarcastic", "难道您没收到短信吗"),)), id="002-rhetorical"
-    ),
-    pytest.param(
-        Case("難道您沒收到短信嗎？", (("tone.sarcastic", "難道您沒收到短信嗎"),)), id="rhetorical-traditional"
-    ),
+    pytest.param(Case("连这个都不会？", (("tone.sarcastic", "连这个都不会"),)), id="002-sarcastic"),
+    pytest.param(Case("連這個都不會？", (("tone.sarcastic", "連這個都不會"),)), id="sarcastic-traditional"),
     pytest.param(Case("这都不会吗？", (("tone.sarcastic", "这都不会"),)), id="cant-even-do-this"),
     pytest.param(Case("你给我等着。", (("tone.commanding", "你给我等着"),)), id="you-wait"),
     pytest.param(Case("少废话，把订单号发来。", (("tone.commanding", "少废话"),)), id="cut-the-crap"),
