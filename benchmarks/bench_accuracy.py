@@ -32,12 +32,13 @@ from evals.accuracy import (
     evaluate,
     format_table,
     load_cases,
+    load_labelled_items,
     read_jsonl,
     select_cases,
 )
 
 JUDGMENT = Path(__file__).resolve().parents[1] / "evals" / "judgment"
-SET_ORDER = ("jddc", "stc3", "real", "written", "all")
+SET_ORDER = ("jddc", "stc3", "real", "written", "fresh", "all")
 TARGET_MICRO, TARGET_CATEGORY, TARGET_CLEAN_KEPT = 0.90, 0.85, 0.97
 
 
@@ -137,10 +138,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
-    parser.add_argument("--source", choices=["real", "written", "jddc", "stc3", "all"], default="all")
+    sources = ["real", "written", "fresh", "jddc", "stc3", "all"]
+    parser.add_argument("--source", choices=sources, default="all")
     parser.add_argument("--labels", type=Path, default=JUDGMENT / "labels.jsonl")
     parser.add_argument("--real", type=Path, default=Path("/work/corpus/real_items.jsonl"))
     parser.add_argument("--written", type=Path, default=JUDGMENT / "written.jsonl")
+    parser.add_argument(
+        "--fresh",
+        type=Path,
+        default=JUDGMENT / "fresh.jsonl",
+        help="sets written and labelled by independent writers",
+    )
     parser.add_argument("--tell-turn", action="store_true", help="pass the labelled turn (first/follow_up)")
     parser.add_argument("--blocking-only", action="store_true", help="count only blocking findings")
     parser.add_argument("--errors", action="store_true", help="list false positives/negatives (dev only)")
@@ -159,12 +167,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_accuracy: no labels at {args.labels}: run benchmarks/accuracy/merge_labels.py first")
         return 2
     labels = list(read_jsonl(args.labels))
-    need_real = any(not row["id"].startswith("w:") for row in labels) and args.source not in ("written",)
+    wants_real = args.source not in ("written", "fresh")
+    need_real = wants_real and any(not row["id"].startswith("w:") for row in labels)
     if need_real and not args.real.exists():
         print(f"bench_accuracy: no real items at {args.real}: run benchmarks/accuracy/build_set.py rebuild")
         return 2
     real = list(read_jsonl(args.real)) if need_real else []
+    if not need_real:
+        labels = [row for row in labels if row["id"].startswith("w:")]
     cases, problems = load_cases(labels, real, read_jsonl(args.written))
+    if args.fresh.exists():
+        cases += load_labelled_items(read_jsonl(args.fresh))
     for line in problems:
         print(f"skipped {line}")
     selected = select_cases(cases, args.split, args.source)
@@ -177,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"split {args.split}, source {args.source}, {told}, {counted} findings\n")
     print(sets_table(scores) + "\n")
     print(format_table(scores["all"], "per category (all selected items)"))
-    if any(c.source == "written" for c in selected):
+    if any(c.source in ("written", "fresh") for c in selected):
         print("\n" + groups_table(selected, errors))
     missed = missed_targets(scores)
     print("\ntargets: " + ("all met" if not missed else "missed: " + "; ".join(missed)))

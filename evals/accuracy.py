@@ -217,9 +217,30 @@ class Prediction:
 
 
 def source_of(item_id: str) -> str:
-    """The set an id belongs to: jddc, stc3 or written."""
+    """The set an id belongs to: jddc, stc3, written (w:) or fresh (f:)."""
     prefix = item_id.split(":", 1)[0]
-    return "written" if prefix == "w" else prefix
+    return {"w": "written", "f": "fresh"}.get(prefix, prefix)
+
+
+def load_labelled_items(rows: Iterable[Mapping[str, Any]]) -> list[Case]:
+    """Cases from rows that carry their own text and labels (the fresh sets: id, text, customer,
+    history, scenario, channel, turn, categories, split)."""
+    return [
+        Case(
+            id=row["id"],
+            source=source_of(row["id"]),
+            text=row["text"],
+            customer=row.get("customer") or "",
+            history=tuple((str(t["speaker"]), str(t["text"])) for t in row.get("history") or ()),
+            scenario=row["scenario"],
+            channel=row["channel"],
+            turn=row["turn"],
+            gold=tuple(row["categories"]),
+            split=row["split"],
+            group=str(row.get("writer") or ""),
+        )
+        for row in rows
+    ]
 
 
 def load_cases(
@@ -264,7 +285,7 @@ def select_cases(cases: Iterable[Case], split: str, source: str) -> list[Case]:
         if split != "all" and case.split != split:
             return False
         if source == "real":
-            return case.source != "written"
+            return case.source not in ("written", "fresh")
         return source in ("all", case.source)
 
     return [c for c in cases if wanted(c)]
@@ -278,7 +299,8 @@ def evaluate(
     errors = []
     for case in cases:
         prediction = predict(case)
-        keys = (case.source, "all") if case.source == "written" else (case.source, "real", "all")
+        written = case.source in ("written", "fresh")
+        keys = (case.source, "all") if written else (case.source, "real", "all")
         for key in keys:
             by_source.setdefault(key, Scores()).add(case.gold, prediction.categories)
         if set(case.gold) != prediction.categories:

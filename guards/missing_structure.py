@@ -176,10 +176,14 @@ def _asks_for(
     that names a `missing` detail, or that asks for anything else (序列号, 故障开始时间 …) besides
     details the customer already gave; asking again only for given details is no request."""
     text = doc.norm
+    judged: set[tuple[int, int]] = set()
     for cue in element.cues.finditer(text):
         if cue.end() == cue.start() or doc.is_quoted(*cue.span()):
             continue
         start, end = doc.sentence_bounds(cue.start(), cue.end())
+        if (start, end) in judged:
+            continue  # several cues in one sentence: judge it once
+        judged.add((start, end))
         if not missing or any(d.request.search(text, start, end) for d in missing):
             return True
         if information.search(_without(text[start:end], given)) is not None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import regex
 
 from guards.loader import PolicyError, default_policy_text
+from guards.policy import expand, vocabulary_names
 from guards.text import normalize_pattern
 
 # Seconds one search of one pattern may take; a normal reply needs microseconds.
@@ -100,9 +101,11 @@ def _timeout(patterns: Sequence[str]) -> float | None:
 
 @functools.cache
 def _built_in_strings() -> frozenset[str]:
-    """Every string in the built-in policy file (its patterns among them)."""
+    """Every string in the built-in policy file (its patterns among them, also with their
+    {vocabulary} words spelled out as the policy compiles them)."""
+    data = tomllib.loads(default_policy_text())
     found: set[str] = set()
-    pending: list[object] = [tomllib.loads(default_policy_text())]
+    pending: list[object] = [data]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
@@ -111,4 +114,6 @@ def _built_in_strings() -> frozenset[str]:
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-    return frozenset(found)
+    vocabulary = data.get("vocabulary", {})
+    uses_vocabulary = [s for s in found if (names := vocabulary_names(s)) and names <= vocabulary.keys()]
+    return frozenset(found | {expand(s, vocabulary) for s in uses_vocabulary})

@@ -441,6 +441,11 @@ class Meta(Model):
 _VOCABULARY_NAME = re.compile(r"\{([a-z_]+)\}")
 
 
+def vocabulary_names(pattern: str) -> set[str]:
+    """The {name}s a pattern uses."""
+    return set(_VOCABULARY_NAME.findall(pattern))
+
+
 def expand(pattern: str, vocabulary: dict[str, list[str]]) -> str:
     """`pattern` with each {name} replaced by the alternation of that vocabulary list."""
     return _VOCABULARY_NAME.sub(lambda m: "(?:" + "|".join(vocabulary[m.group(1)]) + ")", pattern)

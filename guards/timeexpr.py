@@ -85,6 +85,14 @@ _RELATIVE_HOURS = {
     "这周": 168.0,
     "下周": 336.0,
 }
+# A weekday of this or next week (本周六, 下周一) is at most the end of that week.
+_RELATIVE_HOURS.update(
+    {
+        f"{week}{day}": hours
+        for week, hours in (("本周", 168.0), ("这周", 168.0), ("下周", 336.0))
+        for day in "一二三四五六日天"
+    }
+)
 _RELATIVE = (
     "(?P<day>" + "|".join(sorted(_RELATIVE_HOURS, key=len, reverse=True)) + ")"
     r"(?:上午|下午|中午|晚上|早上|傍晚|白天|下班)?(?:\s*\d{1,2}\s*[点:：]\s*(?:\d{1,2}\s*分?|半)?)?"
