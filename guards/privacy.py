@@ -214,7 +214,7 @@ def _address_patterns(
     """
     unit = "|".join(sorted(numbers, key=len, reverse=True)) or "号"
     # 1号店, 2号线, 3号馆 name a shop, a metro line, a hall: no house number.
-    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－]{_NUMBER}+)?\s?(?:{unit})(?![店铺线馆厅口])"
+    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－][0-9A-Za-z]+)?\s?(?:{unit})(?![店铺线馆厅口])"
     if not places:
         return re.compile(house_number), None
     place = "|".join(sorted(places, key=len, reverse=True))
