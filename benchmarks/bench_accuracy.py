@@ -138,7 +138,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
-    sources = ["real", "written", "fresh", "jddc", "stc3", "all"]
+    sources = ["real", "written", "frozen", "fresh", "jddc", "stc3", "all"]
     parser.add_argument("--source", choices=sources, default="all")
     parser.add_argument("--labels", type=Path, default=JUDGMENT / "labels.jsonl")
     parser.add_argument("--real", type=Path, default=Path("/work/corpus/real_items.jsonl"))

@@ -279,13 +279,15 @@ def load_cases(
 
 
 def select_cases(cases: Iterable[Case], split: str, source: str) -> list[Case]:
-    """The cases of a split (dev, test, all) and source (real, written, jddc, stc3, all)."""
+    """The cases of a split (dev, test, all) and source (real, written, frozen, fresh, jddc, stc3, all)."""
 
     def wanted(case: Case) -> bool:
         if split != "all" and case.split != split:
             return False
         if source == "real":
             return case.source not in ("written", "fresh")
+        if source == "frozen":  # the first corpus: real and written items with their labels
+            return case.source != "fresh"
         return source in ("all", case.source)
 
     return [c for c in cases if wanted(c)]

@@ -19,6 +19,7 @@ from evals.accuracy import (
     evaluate,
     format_table,
     load_cases,
+    load_labelled_items,
     natural_key,
     read_jsonl,
     score,
@@ -226,3 +227,16 @@ def test_committed_corpus_files_hold_no_corpus_text_and_valid_written_items() ->
         assert item["scenario"] in SCENARIOS and item["channel"] in CHANNELS
         assert item["turn"] in ("first", "follow_up")
         assert set(item["intended"]) <= set(JUDGED_CATEGORIES)
+
+
+def test_the_fresh_sets_are_well_formed_and_split_frozen_from_fresh() -> None:
+    rows = list(read_jsonl(JUDGMENT / "fresh.jsonl"))
+    cases = load_labelled_items(rows)
+    assert len(cases) == len(rows) >= 800
+    assert {c.source for c in cases} == {"fresh"}
+    assert {c.split for c in cases} == {"dev", "test"}
+    assert all(set(c.gold) <= set(JUDGED_CATEGORIES) for c in cases)
+    assert all(c.scenario in SCENARIOS and c.channel in CHANNELS for c in cases)
+    written = Case("w:1", "written", "好的。", "", (), "consult", "online", "follow_up", (), "test")
+    assert select_cases([*cases, written], "test", "frozen") == [written]
+    assert written not in select_cases([*cases, written], "test", "fresh")
