@@ -111,7 +111,11 @@ class Workspace:
         original = None
         if isinstance(request, RewriteRequest):  # the agent's own text, judged like the rewrite
             original = checker.check(request.agent_text, draft.scenario)
-        return cls(request, draft, checker, draft.report, original=original)
+        report = draft.report
+        if draft.checked_text is not None:
+            # The engine checked the Chinese it composed; the agent edits and sends the English rendering.
+            report = checker.check(draft.text, draft.scenario)
+        return cls(request, draft, checker, report, original=original)
 
     @property
     def text(self) -> str:

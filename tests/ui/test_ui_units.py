@@ -85,6 +85,16 @@ def test_rechecking_the_draft_text_gives_the_engines_findings() -> None:
     assert not workspace.update_text(workspace.draft.text)
 
 
+def test_an_english_rendering_is_shown_and_checked_as_the_agent_will_send_it() -> None:
+    workspace = _workspace([GOOD_REPLY])
+    english = Reply(apology="We are very sorry!", commitment="We will contact you within 2 working days.")
+    chinese_report = workspace.draft.report
+    draft = workspace.draft.model_copy(update={"reply": english, "checked_text": chinese_report.text})
+    shown = Workspace.start(workspace.request, draft, Drafter(FakeChatClient([GOOD_REPLY])))
+    assert shown.text == english.text and not shown.edited
+    assert [v.rule_id for v in shown.report.violations if v.category == "tone"] == ["tone.exclamation"]
+
+
 def test_an_edit_is_checked_for_leaked_prompt_text_like_a_model_reply() -> None:
     workspace = _workspace([GOOD_REPLY])
     assert workspace.update_text(workspace.draft.text + "只写对客户说的话。")
