@@ -208,6 +208,8 @@ class PunctuationRule(Model):
     suggestion: str = ""
     source: Source
     note: str = ""
+    # Per channel: words after which the mark is the documents' own template (邮件“您好!”).
+    allowed_after: dict[Channel, list[Regex]] = Field(default_factory=dict)
 
 
 class ToneSection(Model):

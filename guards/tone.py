@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from guards.context import CheckContext
+from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
 from guards.policy import CHANNELS, Category, Channel, Policy, PunctuationRule
 from guards.violation import RuleFinding, Violation
@@ -30,6 +31,15 @@ class ToneGuard:
         tone = policy.tone
         self._repeated = _findings_by_channel(self.category, tone.repeated_punctuation)
         self._exclamation = _findings_by_channel(self.category, tone.exclamation)
+        self._template_marks = {
+            channel: pattern
+            for channel, words in tone.exclamation.allowed_after.items()
+            if (
+                pattern := PolicyPattern.of(
+                    f"{tone.exclamation.id} (allowed_after)", [f"(?:{w})$" for w in words]
+                )
+            )
+        }
         self._all_caps = _findings_by_channel(self.category, tone.all_caps)
         self._allowed_caps = frozenset(word.upper() for word in policy.tone.allowed_caps)
         self._shouting_words = frozenset(word.upper() for word in policy.tone.shouting_words)
@@ -49,9 +59,13 @@ class ToneGuard:
         repeated = [match.span() for match in _REPEATED.finditer(norm)]
         for start, end in repeated:
             found += self._emit(ctx, self._repeated, start, end)
+        template = self._template_marks.get(ctx.channel)
         for match in _EXCLAMATION.finditer(norm):
-            if not any(start <= match.start() < end for start, end in repeated):
-                found += self._emit(ctx, self._exclamation, match.start(), match.end())
+            if any(start <= match.start() < end for start, end in repeated):
+                continue
+            if template is not None and template.search(norm, max(0, match.start() - 8), match.start()):
+                continue  # 邮件模板的“您好!”
+            found += self._emit(ctx, self._exclamation, match.start(), match.end())
         return found
 
     def _capitals(self, ctx: CheckContext) -> list[Violation]:

@@ -217,7 +217,7 @@ MIXED_LINES = [
     '{"id": "d"}',  # 6 no text
     '{"id": "e", "text": "好的", "scenario": "nope"}',  # 7 unknown scenario
     '{"text": "这是规定。", "channel": "phone"}',  # 8 blocked; id becomes the line number
-    '{"id": "f", "reply": "感谢您的耐心等待！"}',  # 9 `reply` for `text`; default channel applies
+    '{"id": "f", "reply": "尊敬的客户，您好！感谢您的耐心等待。"}',  # 9 `reply` for `text`; default channel applies
 ]
 
 
@@ -261,7 +261,8 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
         and by_line[8]["channel"] == "phone"
         and "fp.its_the_rule" in rule_ids(by_line[8])
     )
-    assert by_line[9]["ok"] is True and "tone.exclamation" not in rule_ids(by_line[9])  # email allows one ！
+    # the e-mail template's 您好！ is allowed
+    assert by_line[9]["ok"] is True and "tone.exclamation" not in rule_ids(by_line[9])
 
     as_text = huashu("check", "--jsonl", str(path))
     assert as_text.returncode == 2

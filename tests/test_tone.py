@@ -157,7 +157,8 @@ def test_tables_are_large_enough() -> None:
     [
         ("好的！", "online", "tone.exclamation", "warn"),
         ("好的！", "phone", "tone.exclamation", None),
-        ("好的！", "email", "tone.exclamation", None),
+        ("好的！", "email", "tone.exclamation", "warn"),
+        ("尊敬的客户，您好！", "email", "tone.exclamation", None),
         ("好的？？", "online", "tone.repeated_punctuation", "block"),
         ("好的？？", "phone", "tone.repeated_punctuation", "block"),
         ("好的？？", "email", "tone.repeated_punctuation", "block"),
