@@ -217,7 +217,8 @@ MIXED_LINES = [
     '{"id": "d"}',  # 6 no text
     '{"id": "e", "text": "好的", "scenario": "nope"}',  # 7 unknown scenario
     '{"text": "这是规定。", "channel": "phone"}',  # 8 blocked; id becomes the line number
-    '{"id": "f", "reply": "尊敬的客户，您好！感谢您的耐心等待。"}',  # 9 `reply` for `text`; default channel applies
+    # 9 `reply` for `text`; default channel applies
+    '{"id": "f", "reply": "尊敬的客户，您好！感谢您的耐心等待。"}',
 ]
 
 
