@@ -10,7 +10,6 @@ and the engine gives the same findings with `NoPrefilter` (tests/test_prefilter.
 from __future__ import annotations
 
 import re
-
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
