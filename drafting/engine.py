@@ -17,9 +17,19 @@ from dataclasses import dataclass, field, replace
 
 import guards
 from drafting.chat import ChatClient, ChatRequest, Completion, ContentDelta, Message
-from drafting.compose import Plan, compose, greeting, own_clauses, polite, seed_of
+from drafting.compose import (
+    Plan,
+    carried_facts,
+    compose,
+    fact_sentence,
+    greeting,
+    own_clauses,
+    polite,
+    product_patterns,
+    seed_of,
+)
 from drafting.demands import Demand, DemandGrantGuard, unauthorised
-from drafting.detect import customer_context, detect, missing_details
+from drafting.detect import Language, customer_context, detect, missing_details
 from drafting.errors import InputError, UnparseableOutputError
 from drafting.models import (
     MAX_MESSAGE_CHARS,
@@ -172,6 +182,7 @@ class Drafter:
         self.max_attempts = max_attempts
         self.prompts = Prompts(self.policy)
         self.understand = UnderstandPrompt(self.policy)
+        self._products = product_patterns(self.policy)
 
     def draft(self, ticket: Ticket) -> Draft:
         """A checked reply to a ticket."""
@@ -428,7 +439,7 @@ class Drafter:
             action="",
             upset=False,
             seed=seed_of(agent_text),
-            own_solution=self._own_clauses(agent_text, chosen, job.channel),
+            own_solution=self._own_clauses(agent_text, job.channel, detection.language),
         )
         plan = replace(self._plan(plan, chosen, understood, job, detection.demands != ()), problem="")
         greeting = self._greeting(plan)
@@ -440,14 +451,26 @@ class Drafter:
             return plan.action
         return actions[(actions.index(plan.action) + 1) % len(actions)]
 
-    def _own_clauses(self, agent_text: str, scenario: Scenario, channel: Channel) -> str:
-        """The agent's clauses the guards find nothing in (their facts are kept), as one sentence."""
-        kept = []
+    def _own_clauses(self, agent_text: str, channel: Channel, language: Language) -> str:
+        """The agent's clauses the guards find nothing in, as one sentence, and the facts of the others.
+
+        A clause the guards block is dropped, but not its facts: they are carried, without the
+        clause's wording, in the policy data's fact sentence (the facts-kept guard checks them).
+        """
+        kept: list[str] = []
+        dropped: list[str] = []
         for clause in own_clauses(agent_text):
             report = guards.check(clause, scenario=None, channel=channel, policy=self.compiled)
             if all(v.category == "missing_structure" for v in report.violations):
                 kept.append(polite(clause))
-        return "，".join(kept)
+            else:
+                dropped.append(clause)
+        sentence = "，".join(kept)
+        facts = carried_facts(dropped, sentence, self._products)
+        if not facts:
+            return sentence
+        carrier = fact_sentence(facts, language)
+        return f"{sentence}，{carrier}" if sentence else carrier
 
     def _greeting(self, plan: Plan) -> str:
         """The greeting every composition of this ticket starts with (shown before the model answers)."""
