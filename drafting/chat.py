@@ -32,6 +32,19 @@ class ChatRequest:
     schema_name: str = "reply"
     max_tokens: int | None = None
     temperature: float | None = None
+    # Sampling of a re-ask (None: the endpoint's default, and the field is not sent).
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+
+    def sampling(self) -> dict[str, Any]:
+        """The optional sampling fields that are set, as an OpenAI chat request names them."""
+        fields = {
+            "seed": self.seed,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
 
 
 @dataclass(frozen=True)

@@ -277,6 +277,7 @@ class OpenAIChatClient:
             messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
             max_tokens=self._max_tokens(request),
             temperature=request.temperature if request.temperature is not None else self.settings.temperature,
+            **request.sampling(),
             **self._format_arguments(request),
             **extra,
         )

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from drafting.demands import compose_data
 from drafting.detect import Language, Script, to_traditional
 from drafting.models import SECTION_ORDER, Reply
 from drafting.prompting import labels
 from guards import Channel, Policy, Scenario
+from guards.fact_guard import find_facts
+from guards.patterns import PolicyPattern
 from guards.policy import ModelPhrase
+from guards.text import Document, Span
 
 # Sections said only when the scenario requires them or the customer is upset.
 _EMPATHY = ("soothe", "apology")
@@ -208,3 +213,77 @@ def own_clauses(text: str) -> list[str]:
 def polite(clause: str) -> str:
     """A clause with 你 as 您 (你们 stays: it is the company speaking of customers in general)."""
     return re.sub(r"你(?!们)", "您", clause)
+
+
+# Characters that make a fact read as what it is (第5页, 11月20日, ¥199元, 7天, 2-3个): a fact
+# of a dropped clause is carried with them. Language mechanics, not rules.
+_FACT_BEFORE = set("第¥￥$#")
+_FACT_AFTER = set("个件台张次天周月日号年时点分秒元块角页单箱瓶份倍折%")
+_FACT_INSIDE = set("-./:：")
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _widened(norm: str, span: Span) -> Span:
+    """A number's span with the unit, ordinal and digits around it."""
+    start, end = span.start, span.end
+    while start > 0 and (norm[start - 1] in _FACT_BEFORE or _latin(norm[start - 1])):
+        start -= 1
+    while end < len(norm):
+        joins = norm[end] in _FACT_INSIDE and end + 1 < len(norm) and norm[end + 1].isdigit()
+        if not (norm[end] in _FACT_AFTER or _latin(norm[end]) or joins):
+            break
+        end += 1
+    return Span(start, end)
+
+
+def fact_phrases(text: str, products: Sequence[PolicyPattern]) -> list[str]:
+    """The facts of `text` (ids, numbers, amounts, dates, products); numbers with their units."""
+    doc = Document.of(text)
+    facts = find_facts(doc.norm, products)
+    numbers = [_widened(doc.norm, s) for s in (*facts.numbers.values(), *facts.amounts.values())]
+    spans = sorted([*facts.ids.values(), *facts.words.values(), *numbers])
+    merged: list[Span] = []
+    for span in spans:
+        if merged and span.start < merged[-1].end:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, span.end))
+        else:
+            merged.append(span)
+    return [text[o.start : o.end] for o in (doc.original_span(s.start, s.end) for s in merged)]
+
+
+def carried_facts(dropped: Sequence[str], kept: str, products: Sequence[PolicyPattern]) -> list[str]:
+    """The fact phrases of the agent's dropped clauses that the kept text does not state already."""
+    have = find_facts(Document.of(kept).norm, products)
+    carried: list[str] = []
+    for clause in dropped:
+        for phrase in fact_phrases(clause, products):
+            facts = find_facts(Document.of(phrase).norm, products)
+            new = (
+                set(facts.ids) - set(have.ids)
+                or set(facts.numbers) - set(have.numbers)
+                or set(facts.words) - set(have.words)
+            )
+            if new:
+                carried.append(phrase)
+                have.ids.update(facts.ids)
+                have.numbers.update(facts.numbers)
+                have.words.update(facts.words)
+    return carried
+
+
+def product_patterns(policy: Policy) -> list[PolicyPattern]:
+    """The policy's patterns of product names (the facts-kept guard's, so both read the same facts)."""
+    checks = policy.draft_checks
+    patterns = checks.facts_missing.product_patterns if checks else []
+    return [PolicyPattern.one(checks.facts_missing.id if checks else "", p) for p in patterns]
+
+
+def fact_sentence(facts: Sequence[str], language: Language) -> str:
+    """The sentence that carries facts of a rewrite's dropped clauses (prompts/compose.toml)."""
+    carrier = compose_data().fact_carrier
+    if language == "en":
+        return carrier.en.replace("{facts}", ", ".join(facts))
+    return carrier.zh.replace("{facts}", "、".join(facts))

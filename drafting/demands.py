@@ -57,12 +57,21 @@ class ProblemSlot(_Data):
     rejects: list[Regex] = Field(default_factory=list)
 
 
+class FactCarrier(_Data):
+    """The sentence a rewrite carries the facts of the agent's dropped clauses in ({facts})."""
+
+    zh: str = Field(pattern=r"\{facts\}")
+    en: str = Field(pattern=r"\{facts\}")
+    source: Source
+
+
 class ComposeData(_Data):
     """prompts/compose.toml."""
 
     grant_check: GrantCheck
     demands: list[DemandSpec]
     problem: ProblemSlot
+    fact_carrier: FactCarrier
 
 
 @functools.cache

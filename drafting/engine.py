@@ -14,13 +14,25 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import guards
 from drafting.chat import ChatClient, ChatRequest, Completion, ContentDelta, Message
-from drafting.compose import Plan, compose, greeting, own_clauses, polite, seed_of
+from drafting.compose import (
+    Plan,
+    carried_facts,
+    compose,
+    fact_sentence,
+    greeting,
+    own_clauses,
+    polite,
+    product_patterns,
+    seed_of,
+)
 from drafting.demands import Demand, DemandGrantGuard, unauthorised
-from drafting.detect import customer_context, detect, missing_details
+from drafting.detect import Language, customer_context, detect, missing_details
 from drafting.errors import InputError, UnparseableOutputError
+from drafting.invented import FactReader, InventedFactsGuard
 from drafting.models import (
     MAX_MESSAGE_CHARS,
     Attempt,
@@ -34,7 +46,7 @@ from drafting.models import (
     Usage,
 )
 from drafting.parsing import ReplyParseError, ReplyTextStream, parse_reply
-from drafting.prompting import Prompts, reply_schema
+from drafting.prompting import Prompts, customer_facing, reply_schema
 from drafting.tones import get_tone
 from drafting.triage import Escalation, detect_escalation, keyword_scenario
 from drafting.understand import (
@@ -60,6 +72,11 @@ DEFAULT_MAX_ATTEMPTS = 3
 # Sampling temperature of the re-asks: small models tend to repeat their last answer word for
 # word at a low temperature, which wastes the attempt.
 RETRY_TEMPERATURE = 0.7
+# A re-ask also gets its own seed and a penalty on repeated tokens: at one temperature and one
+# seed, a small model returned the same text on 10 of 24 re-asks. The penalties are mild because
+# llama.cpp applies them to the last tokens of the prompt too (the feedback and its fixes).
+RETRY_PRESENCE_PENALTY = 0.3
+RETRY_FREQUENCY_PENALTY = 0.3
 # The scenario used when neither the caller, the model nor the keywords name one.
 FALLBACK_SCENARIO: Scenario = "consult"
 # A ticket that must be escalated (threats, repeated complaints) is a complaint when its own
@@ -136,6 +153,8 @@ class _Job:
     tone: str | None = None
     demands: Sequence[Demand] = ()
     composed: bool = False
+    # What the model was told of the ticket: a drafted reply states no fact from elsewhere.
+    sources: tuple[str, ...] = ()
 
 
 @dataclass
@@ -172,6 +191,8 @@ class Drafter:
         self.max_attempts = max_attempts
         self.prompts = Prompts(self.policy)
         self.understand = UnderstandPrompt(self.policy)
+        self._products = product_patterns(self.policy)
+        self.fact_reader = FactReader(self.policy, customer_facing(self.policy))
 
     def draft(self, ticket: Ticket) -> Draft:
         """A checked reply to a ticket."""
@@ -250,8 +271,10 @@ class Drafter:
             original=job.original,
         )
         demands = unauthorised(job.demands, self.policy)
-        granted: tuple[Guard, ...] = (DemandGrantGuard(demands),) if demands else ()
-        return ReplyChecker(self.compiled, job.channel, job.customer, draft, granted)
+        job_guards: list[Guard] = [DemandGrantGuard(demands)] if demands else []
+        if job.kind == "draft" and not job.composed:
+            job_guards.append(InventedFactsGuard(self.fact_reader, job.sources))
+        return ReplyChecker(self.compiled, job.channel, job.customer, draft, tuple(job_guards))
 
     def _draft_job(self, ticket: Ticket) -> _Job:
         given = None if ticket.scenario == "auto" else ticket.scenario
@@ -265,6 +288,7 @@ class Drafter:
             likely=likely,
             escalation=detect_escalation(ticket, self.compiled),
             demands=detect(ticket, self.compiled).demands,
+            sources=_ticket_texts(ticket),
         )
 
     def _rewrite_job(
@@ -428,7 +452,7 @@ class Drafter:
             action="",
             upset=False,
             seed=seed_of(agent_text),
-            own_solution=self._own_clauses(agent_text, chosen, job.channel),
+            own_solution=self._own_clauses(agent_text, job.channel, detection.language),
         )
         plan = replace(self._plan(plan, chosen, understood, job, detection.demands != ()), problem="")
         greeting = self._greeting(plan)
@@ -440,14 +464,26 @@ class Drafter:
             return plan.action
         return actions[(actions.index(plan.action) + 1) % len(actions)]
 
-    def _own_clauses(self, agent_text: str, scenario: Scenario, channel: Channel) -> str:
-        """The agent's clauses the guards find nothing in (their facts are kept), as one sentence."""
-        kept = []
+    def _own_clauses(self, agent_text: str, channel: Channel, language: Language) -> str:
+        """The agent's clauses the guards find nothing in, as one sentence, and the facts of the others.
+
+        A clause the guards block is dropped, but not its facts: they are carried, without the
+        clause's wording, in the policy data's fact sentence (the facts-kept guard checks them).
+        """
+        kept: list[str] = []
+        dropped: list[str] = []
         for clause in own_clauses(agent_text):
             report = guards.check(clause, scenario=None, channel=channel, policy=self.compiled)
             if all(v.category == "missing_structure" for v in report.violations):
                 kept.append(polite(clause))
-        return "，".join(kept)
+            else:
+                dropped.append(clause)
+        sentence = "，".join(kept)
+        facts = carried_facts(dropped, sentence, self._products)
+        if not facts:
+            return sentence
+        carrier = fact_sentence(facts, language)
+        return f"{sentence}，{carrier}" if sentence else carrier
 
     def _greeting(self, plan: Plan) -> str:
         """The greeting every composition of this ticket starts with (shown before the model answers)."""
@@ -475,8 +511,7 @@ class Drafter:
         attempts: list[Attempt] = []
         for number in range(1, self.max_attempts + 1):
             attempt_started = time.perf_counter()
-            temperature = None if number == 1 else self.retry_temperature
-            request = ChatRequest(tuple(messages), schema, temperature=temperature)
+            request = self._attempt_request(tuple(messages), schema, number)
             answer = yield from self._ask(request, number, stream)
             scenario, _ = self._scenario(job, answer.reply.scenario)
             report = checker.check(answer.reply.text, scenario)
@@ -498,20 +533,34 @@ class Drafter:
             ]
         yield DraftFinished(self._draft(job, attempts, time.perf_counter() - started))
 
+    def _attempt_request(
+        self, messages: tuple[Message, ...], schema: dict[str, Any], number: int
+    ) -> ChatRequest:
+        """Attempt `number`'s request: a re-ask samples differently (temperature, seed, penalties)."""
+        if number == 1:
+            return ChatRequest(messages, schema)
+        return ChatRequest(
+            messages,
+            schema,
+            temperature=self.retry_temperature,
+            seed=number,
+            presence_penalty=RETRY_PRESENCE_PENALTY,
+            frequency_penalty=RETRY_FREQUENCY_PENALTY,
+        )
+
     def _ask(self, request: ChatRequest, number: int, stream: bool) -> Generator[StreamEvent, None, _Answer]:
         """One parsed answer; an unparseable one is re-asked once with the parse error."""
         completion = yield from self._complete(request, number, stream)
         try:
             return _Answer(parse_reply(completion.content), completion.content, completion.usage)
         except ReplyParseError as first_error:
-            retry = ChatRequest(
-                (
+            retry = replace(
+                request,
+                messages=(
                     *request.messages,
                     Message("assistant", completion.content),
                     Message("user", self.prompts.parse_retry(str(first_error))),
                 ),
-                request.schema,
-                temperature=request.temperature,
             )
             second = yield from self._complete(retry, number, stream)
             usage = completion.usage + second.usage
@@ -592,6 +641,12 @@ def _customer_context(ticket: Ticket) -> str:
     """What the customer already told us (turns and order facts): details there are not asked again."""
     facts = [f"{key}：{value}" for key, value in ticket.facts.items()]
     return "\n".join([*facts, *ticket.customer_texts()])
+
+
+def _ticket_texts(ticket: Ticket) -> tuple[str, ...]:
+    """Everything the draft prompt tells of the ticket: order facts, every turn, the message."""
+    facts = [f"{key}：{value}" for key, value in ticket.facts.items()]
+    return (*facts, ticket.address_as, *(t.text for t in ticket.history), ticket.message)
 
 
 def _checked_text(text: str, what: str) -> str:

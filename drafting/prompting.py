@@ -183,7 +183,7 @@ class Prompts:
         texts += [line for line in rewrite.splitlines() if dummy not in line]
         texts += _finding_texts(self.policy)
         folded = [fold(t) for t in texts]
-        stock = fold("\n".join([*_customer_facing(self.policy), self.example.reply.text]))
+        stock = fold("\n".join([*customer_facing(self.policy), self.example.reply.text]))
         own = (t[c.start : c.end] for t in folded for c in clauses(t))
         return [c for c in dict.fromkeys(own) if c not in stock]
 
@@ -241,7 +241,7 @@ class Prompts:
         return render("parse_retry.j2", error=error)
 
 
-def _customer_facing(policy: Policy) -> list[str]:
+def customer_facing(policy: Policy) -> list[str]:
     """Texts written for customers: the fixes of phrase findings, model and commitment phrases."""
     rules = [
         *policy.forbidden_phrase,

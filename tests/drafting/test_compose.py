@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 import guards
-from drafting.compose import Plan, candidates, compose
+from drafting.compose import (
+    Plan,
+    candidates,
+    carried_facts,
+    compose,
+    fact_phrases,
+    fact_sentence,
+    product_patterns,
+)
 from drafting.demands import DemandGrantGuard, find_demands
 from drafting.detect import detect, language_of, order_ids, script_of, to_traditional
 from drafting.engine import AttemptFinished, Drafter, TextDelta
@@ -353,12 +361,40 @@ def test_a_rewrite_keeps_the_agents_clean_clauses_and_their_facts() -> None:
     assert draft.text.startswith("亲，") and "48小时" in draft.text
 
 
-def test_a_rewrite_that_would_lose_a_fact_says_so() -> None:
-    draft = Drafter(FakeChatClient([understanding("after_sales")]), strategy="compose").rewrite(
-        "退款199元马上到账，您放心。", customer="我退款199元什么时候到账？", scenario="after_sales"
-    )
-    assert not draft.passed and "fc.facts_missing" in {v.rule_id for v in draft.report.blocking}
-    assert "马上到账" not in draft.text
+@pytest.mark.parametrize(
+    ("agent_text", "customer", "scenario", "facts", "dropped"),
+    [
+        ("退款199元马上到账，您放心。", "我退款199元什么时候到账？", "after_sales", ["199元"], "马上到账"),
+        ("给您全额退款，再赔偿您50元。", "耳机左耳没声音了", "after_sales", ["50元"], "赔偿您"),
+        ("说明书上都写了，您自己看一下说明书第5页。", "路由器怎么设置？", "consult", ["第5页"], "自己看"),
+        (
+            "您说的不对，我们从来没承诺11月20日前送达，订单DD20241115021页面写的是预计7天。",
+            "说好11月20日前送达，结果22号才到",
+            "shipping",
+            ["11月20日", "DD20241115021", "7天"],
+            "从来没承诺",
+        ),
+    ],
+)
+def test_a_blocked_clause_is_dropped_but_its_facts_are_carried(
+    agent_text: str, customer: str, scenario: Scenario, facts: list[str], dropped: str
+) -> None:
+    client = FakeChatClient([understanding(scenario)])
+    draft = Drafter(client, strategy="compose").rewrite(agent_text, customer=customer, scenario=scenario)
+    assert draft.passed, [v.rule_id for v in draft.report.blocking]
+    assert all(fact in draft.text for fact in facts) and dropped not in draft.text
+
+
+def test_facts_of_a_dropped_clause_are_carried_once_with_their_units() -> None:
+    products = product_patterns(POLICY)
+    assert fact_phrases("你的耳机2-3个工作日到，订单DD20241115021页面写的", products) == [
+        "耳机",
+        "2-3个",
+        "DD20241115021",
+    ]
+    dropped = ["我们从来没承诺11月20日前送达", "退款199元马上到账"]
+    assert carried_facts(dropped, "退款199元已提交", products) == ["11月20日"]
+    assert fact_sentence(["11月20日", "50元"], "zh") == "关于11月20日、50元，我们会为您核实清楚"
 
 
 def test_a_blocked_composition_tries_the_next_action() -> None:

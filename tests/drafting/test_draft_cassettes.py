@@ -7,7 +7,6 @@ import re
 import yaml
 from draft_helpers import CASSETTES, SECRET_HEADERS
 
-import guards
 from drafting import Draft, Drafter, Ticket
 from evals.cassettes import file_leaks
 
@@ -34,13 +33,7 @@ def test_complaint_draft(recorded_drafter: Drafter) -> None:
     draft = recorded_drafter.draft(ticket)
     _assert_attempts_are_real_checks(draft, recorded_drafter)
     assert draft.text
-    recheck = guards.check(
-        draft.text,
-        scenario=draft.scenario,
-        channel="online",
-        customer=ticket.message,
-        draft=guards.DraftInputs(example_clauses=tuple(recorded_drafter.prompts.example_clauses)),
-    )
+    recheck = recorded_drafter.draft_checker(ticket).check(draft.text, draft.scenario)
     assert [v.rule_id for v in recheck.violations] == [v.rule_id for v in draft.violations]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from dataclasses import replace
 
 import pytest
 from draft_helpers import good_reply
@@ -50,6 +51,15 @@ def test_a_normal_answer() -> None:
     assert body["model"] == "test-model" and body["response_format"]["type"] == "json_schema"
     headers = {k.lower(): v for k, v in server.chat_requests[0].headers.items()}
     assert headers["authorization"] == "Bearer sk-test"
+    assert not {"seed", "presence_penalty", "frequency_penalty"} & set(body)
+
+
+def test_a_re_ask_sends_its_seed_and_penalties() -> None:
+    re_ask = replace(REQUEST, seed=2, presence_penalty=0.3, frequency_penalty=0.2)
+    with FaultServer([ChatAnswer("hello")]) as server:
+        client_for(server).complete(re_ask)
+    body = server.chat_requests[0].body
+    assert (body["seed"], body["presence_penalty"], body["frequency_penalty"]) == (2, 0.3, 0.2)
 
 
 def test_429_is_retried_honouring_retry_after() -> None:

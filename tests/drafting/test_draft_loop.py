@@ -37,11 +37,25 @@ def test_a_violation_is_sent_back_and_fixed() -> None:
     assert client.requests[0].temperature is None and client.requests[1].temperature == 0.7
 
 
+def test_every_re_ask_samples_differently_from_the_attempts_before_it() -> None:
+    bad = good_reply(solution="这个我也不知道，您自己看说明吧")
+    client = FakeChatClient([bad, bad, bad])
+    Drafter(client, max_attempts=3).draft(COMPLAINT)
+    first, *re_asks = client.requests
+    assert (first.seed, first.presence_penalty, first.frequency_penalty) == (None, None, None)
+    assert first.sampling() == {}
+    assert [r.seed for r in re_asks] == [2, 3]
+    assert all(r.presence_penalty and r.frequency_penalty and r.temperature for r in re_asks)
+    assert set(re_asks[0].sampling()) == {"seed", "presence_penalty", "frequency_penalty"}
+
+
 def test_when_attempts_run_out_the_draft_is_not_passed() -> None:
     client = FakeChatClient([good_reply(commitment="保证今天给您全额退款")])
     draft = Drafter(client, max_attempts=3).draft(COMPLAINT)
     assert not draft.passed and len(draft.attempts) == 3 and client.calls == 3
-    assert {v.category for v in draft.report.blocking} == {"unkeepable_promise"}
+    # 今天 is a promise the policy cannot keep, and a date the customer never gave.
+    assert {(v.category, v.match) for v in draft.report.blocking} >= {("facts_changed", "今天")}
+    assert {v.category for v in draft.report.blocking} == {"unkeepable_promise", "facts_changed"}
     assert draft.violations == draft.attempts[-1].violations
 
 
