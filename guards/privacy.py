@@ -207,7 +207,7 @@ class PrivacyGuard:
 def _address_patterns(
     places: list[str], numbers: list[str]
 ) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    """(a house number anywhere, a full address): place names ending in `places`, then house numbers.
+    """(a place then a house number, a full address): place names ending in `places`, then house numbers.
 
     An address is one or more places (省/市/区/路/小区/大厦 …) followed by house numbers (18号,
     3栋2单元601室, 甲5号院); a house number alone (3号, 2楼) or a place alone is none.
@@ -219,8 +219,12 @@ def _address_patterns(
         return re.compile(house_number), None
     place = "|".join(sorted(places, key=len, reverse=True))
     component = rf"(?:{_NAME}|[A-Za-z0-9]){{1,12}}?(?:{place})"
-    address = rf"(?:{component}\s?)+(?:[\u4e00-\u9fffA-Za-z0-9]{{0,10}}?{house_number})+"
-    return re.compile(house_number), re.compile(address)
+    filler = r"[\u4e00-\u9fffA-Za-z0-9]{0,10}?"
+    address = rf"(?:{component}\s?)+(?:{filler}{house_number})+"
+    # The quick test first: a place name, then a house number (it starts with a word, so the
+    # search skips ahead instead of trying every position).
+    place_then_number = rf"(?:{place})\s?{filler}{house_number}"
+    return re.compile(place_then_number), re.compile(address)
 
 
 def _sentence_end(norm: str, position: int) -> int:
