@@ -17,28 +17,24 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, Field
 
 from drafting.detect import language_of
 from guards import CheckContext, Policy, Violation
+from guards.draft_artifacts import draft_violation
 from guards.fact_guard import Facts, find_facts
 from guards.patterns import PolicyPattern
-from guards.policy import Regex, Severity, Source
+from guards.policy import DraftCheckRule, Regex
 from guards.text import Document, Span, normalize_pattern
 
 
-class InventedFactsData(BaseModel):
-    """prompts/invented.toml."""
+class InventedFactsData(DraftCheckRule):
+    """prompts/invented.toml: a draft check (id, severity, message, source) and its word lists."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str
-    severity: Severity
-    message: str
-    suggestion: str
-    source: Source
-    nouns: list[Regex] = []
-    not_facts: list[Regex] = []
+    nouns: list[Regex] = Field(default_factory=list)
+    not_facts: list[Regex] = Field(default_factory=list)
 
 
 @functools.cache
@@ -111,17 +107,4 @@ class InventedFactsGuard:
         return [self._violation(ctx.doc, span) for span in sorted(spans, key=lambda s: s.start)]
 
     def _violation(self, doc: Document, span: Span) -> Violation:
-        data = invented_data()
-        found = doc.norm[span.start : span.end]
-        original = doc.original_span(span.start, span.end)
-        return Violation(
-            category=self.category,
-            rule_id=data.id,
-            severity=data.severity,
-            start=original.start,
-            end=original.end,
-            match=doc.original[original.start : original.end],
-            message=data.message.replace("{found}", found),
-            suggestion=data.suggestion.replace("{found}", found),
-            source=str(data.source),
-        )
+        return draft_violation(doc, invented_data(), self.category, span)
