@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, NamedTuple, Protocol
 
+from guards.patterns import PolicyPattern
 from guards.policy import Channel, FindingCategory, Scenario
 from guards.text import Document, fold, strip_invisible
 from guards.timeexpr import TimeExpression, find_time_expressions
@@ -42,7 +43,8 @@ class CheckContext:
     """One text under check, with facts computed once and shared by the guards.
 
     `may_match`: the numbers of the policy's phrase patterns that a prefilter found possible in
-    the text (None: all of them); `draft`: set when the text was written by a model.
+    the text (None: all of them); `ruled_out`: the owners of the guards' cue patterns that the
+    prefilter found impossible in the text; `draft`: set when the text was written by a model.
     """
 
     doc: Document
@@ -54,6 +56,11 @@ class CheckContext:
     turn: TurnPosition | None = None
     today: dt.date = field(default_factory=dt.date.today)
     explain: list[Suppressed] | None = None  # when a list: receives the matches that are no finding
+    ruled_out: frozenset[str] = frozenset()
+
+    def may_contain(self, pattern: PolicyPattern) -> bool:
+        """False when the prefilter found that `pattern` cannot match the reply (`doc.norm`)."""
+        return pattern.owner not in self.ruled_out
 
     @cached_property
     def customer_words(self) -> str:
@@ -74,7 +81,12 @@ class CheckContext:
 
 
 class Guard(Protocol):
-    """A pure check: context in, violations out; it never edits text."""
+    """A pure check: context in, violations out; it never edits text.
+
+    A guard may also list the cue patterns it searches in the reply as `prefiltered_cues`
+    (a tuple of PolicyPattern): the engine's prefilter then scans for them too, and the guard
+    skips a pattern that `ctx.may_contain` says cannot match.
+    """
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """The violations of this guard's rules in `ctx`."""

@@ -43,14 +43,31 @@ class TriageCues:
 
 @dataclass(frozen=True)
 class CompiledPolicy:
-    """A policy with everything built once: its guards by where they apply, the phrase-rule
-    prefilter and the triage cues. Build it with `compile_policy` and pass it where needed."""
+    """A policy with everything built once: its guards by where they apply, the prefilter (of the
+    phrase rules' patterns, then the guards' prefiltered cues) and the triage cues. Build it with
+    `compile_policy` and pass it where needed.
+
+    `prefiltered_cues`: the owner of each prefiltered cue pattern, numbered after the phrase
+    patterns (`cues_from` is the number of the first).
+    """
 
     policy: Policy
     guards: dict[Applies, tuple[Guard, ...]]
     prefilter: Prefilter
     triage: TriageCues
     disabled: frozenset[str]
+    prefiltered_cues: tuple[str, ...] = ()
+    cues_from: int = 0
+
+    def ruled_out(self, may_match: frozenset[int] | None) -> frozenset[str]:
+        """The owners of the prefiltered cues that cannot match, given the prefilter's candidates."""
+        if may_match is None:
+            return frozenset()
+        return frozenset(
+            owner
+            for number, owner in enumerate(self.prefiltered_cues, self.cues_from)
+            if number not in may_match
+        )
 
 
 def compile_policy(policy: Policy, *, prefilter: bool = True) -> CompiledPolicy:
@@ -61,12 +78,17 @@ def compile_policy(policy: Policy, *, prefilter: bool = True) -> CompiledPolicy:
         guard = entry.build(policy, phrases)
         if guard is not None:
             guards[entry.applies].append(guard)
+    cues: list[PolicyPattern] = [
+        cue for found in guards.values() for guard in found for cue in getattr(guard, "prefiltered_cues", ())
+    ]
     return CompiledPolicy(
         policy=policy,
         guards={applies: tuple(found) for applies, found in guards.items()},
-        prefilter=build_prefilter(patterns) if prefilter else NoPrefilter(),
+        prefilter=build_prefilter([*patterns, *(c.source for c in cues)]) if prefilter else NoPrefilter(),
         triage=TriageCues.of(policy),
         disabled=frozenset(policy.meta.disable),
+        prefiltered_cues=tuple(c.owner for c in cues),
+        cues_from=len(patterns),
     )
 
 
@@ -121,7 +143,16 @@ def check(
     may_match = compiled.prefilter.candidates(doc.norm)
     suppressed: list[Suppressed] | None = [] if explain else None
     ctx = CheckContext(
-        doc, scenario, channel, may_match, draft, history, turn, today or dt.date.today(), suppressed
+        doc,
+        scenario,
+        channel,
+        may_match,
+        draft,
+        history,
+        turn,
+        today or dt.date.today(),
+        suppressed,
+        ruled_out=compiled.ruled_out(may_match),
     )
     violations: list[Violation] = []
     for guard in _guards_for(compiled, draft):

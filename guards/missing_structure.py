@@ -101,6 +101,12 @@ class MissingStructureGuard:
             scenario: tuple((special.get(n, self._check_cues), self._elements[n]) for n in s.spec.elements)
             for scenario, s in self._structures.items()
         }
+        # Searched in the reply: the engine's prefilter rules out those absent from it.
+        self.prefiltered_cues = (
+            *(e.cues for e in self._elements.values()),
+            self._vague,
+            self._record_known,
+        )
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """One finding per required element that is missing."""
@@ -130,7 +136,7 @@ class MissingStructureGuard:
 
     def _check_cues(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
         """Soothe, apology: present when one of the cue words is the agent's own."""
-        if _first_unquoted(ctx.doc, element.cues) is not None:
+        if _first_unquoted(ctx, element.cues) is not None:
             return None
         return self._emit(ctx.doc, element, None, [])
 
@@ -143,13 +149,13 @@ class MissingStructureGuard:
         if structure.details and not missing:
             return None
         given = [d for d in structure.details if d not in missing]
-        if _asks_for(ctx.doc, element, missing, given, self._information):
+        if ctx.may_contain(element.cues) and _asks_for(ctx.doc, element, missing, given, self._information):
             return None
         return self._emit(ctx.doc, element, None, [d.item.name for d in missing])
 
     def _has_record(self, ctx: CheckContext) -> bool:
         """True when the agent says, now or earlier, that it already has the order or record."""
-        if _first_unquoted(ctx.doc, self._record_known) is not None:
+        if _first_unquoted(ctx, self._record_known) is not None:
             return True
         return any(self._record_known.search(turn) for turn in ctx.agent_turns)
 
@@ -157,9 +163,9 @@ class MissingStructureGuard:
         self, ctx: CheckContext, structure: _Structure, element: _Element
     ) -> Violation | None:
         """A solution with a concrete deadline; the finding points at a vague word (尽快) if any."""
-        if ctx.deadlines and _first_unquoted(ctx.doc, element.cues) is not None:
+        if ctx.deadlines and _first_unquoted(ctx, element.cues) is not None:
             return None
-        return self._emit(ctx.doc, element, _first_unquoted(ctx.doc, self._vague), [])
+        return self._emit(ctx.doc, element, _first_unquoted(ctx, self._vague), [])
 
     def _emit(self, doc: Document, element: _Element, at: Span | None, details: list[str]) -> Violation:
         """The finding for a missing element: at `at`, else an empty span at the end of the reply."""
@@ -200,11 +206,12 @@ def _without(sentence: str, given: list[_Detail]) -> str:
     return sentence
 
 
-def _first_unquoted(
-    doc: Document, pattern: PolicyPattern, start: int = 0, end: int | None = None
-) -> Span | None:
-    """The first match of `pattern` in [start, end) of `doc.norm` in the agent's own words."""
-    for match in pattern.finditer(doc.norm, start, end):
+def _first_unquoted(ctx: CheckContext, pattern: PolicyPattern) -> Span | None:
+    """The first match of `pattern` in the reply in the agent's own words."""
+    if not ctx.may_contain(pattern):
+        return None
+    doc = ctx.doc
+    for match in pattern.finditer(doc.norm):
         if match.end() > match.start() and not doc.is_quoted(*match.span()):
             return Span(*match.span())
     return None

@@ -38,24 +38,48 @@ class PatternTimeout(PolicyError):
 
 @dataclass(frozen=True)
 class PolicyPattern:
-    """One or more policy regexes (normalised like reply text) searched as one alternation."""
+    """One or more policy regexes (normalised like reply text) searched as one alternation.
+
+    `sources`: the patterns as compiled (for a prefilter to scan for); `without_latin`: the same
+    alternation without the patterns that start with a Latin letter (the English cues), searched
+    instead on text that has no Latin letter, where those cannot match.
+    """
 
     owner: str
     compiled: regex.Pattern[str]
     timeout: float | None
+    without_latin: regex.Pattern[str] | None = None
+    sources: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, owner: str, patterns: Sequence[str]) -> PolicyPattern | None:
         """The alternation of `patterns`, or None when there are none; `owner` names them in errors."""
         if not patterns:
             return None
-        source = "|".join(f"(?:{normalize_pattern(p)})" for p in patterns)
-        return cls(owner, regex.compile(source), _timeout(patterns))
+        latin = [p for p in patterns if starts_with_latin_letter(p)]
+        without_latin = None
+        if latin:
+            rest = [p for p in patterns if p not in latin]
+            without_latin = _alternation(rest) if rest else regex.compile("(?!)")
+        sources = tuple(normalize_pattern(p) for p in patterns)
+        return cls(owner, _alternation(patterns), _timeout(patterns), without_latin, sources)
 
     @classmethod
     def one(cls, owner: str, pattern: str) -> PolicyPattern:
         """A single policy regex."""
-        return cls(owner, regex.compile(normalize_pattern(pattern)), _timeout([pattern]))
+        source = normalize_pattern(pattern)
+        return cls(owner, regex.compile(source), _timeout([pattern]), sources=(source,))
+
+    @property
+    def source(self) -> str:
+        """The pattern as one regex (the alternation of its sources)."""
+        return "|".join(f"(?:{s})" for s in self.sources)
+
+    def _for(self, text: str) -> regex.Pattern[str]:
+        """The alternation to search `text` with: without the English cues when it has no Latin letter."""
+        if self.without_latin is not None and not _LATIN_LETTER.search(text):
+            return self.without_latin
+        return self.compiled
 
     def finditer(
         self, text: str, start: int = 0, end: int | None = None, *, overlapped: bool = False
@@ -63,7 +87,7 @@ class PolicyPattern:
         """Matches in text[start:end]; `overlapped` also gives the match starting at every position."""
         end = len(text) if end is None else end
         if self.timeout is None:
-            found: Iterator[regex.Match[str]] = self.compiled.finditer(
+            found: Iterator[regex.Match[str]] = self._for(text).finditer(
                 text, start, end, overlapped=overlapped
             )
             return found
@@ -73,16 +97,17 @@ class PolicyPattern:
         self, text: str, start: int, end: int, overlapped: bool
     ) -> Iterator[regex.Match[str]]:
         try:
-            yield from self.compiled.finditer(text, start, end, overlapped=overlapped, timeout=self.timeout)
+            yield from self._for(text).finditer(text, start, end, overlapped=overlapped, timeout=self.timeout)
         except TimeoutError:
             raise PatternTimeout(self.owner) from None
 
     def search(self, text: str, start: int = 0, end: int | None = None) -> regex.Match[str] | None:
         """The first match in text[start:end], or None."""
+        end = len(text) if end is None else end
+        if self.timeout is None:
+            return self._for(text).search(text, start, end)
         try:
-            return self.compiled.search(
-                text, start, len(text) if end is None else end, timeout=SEARCH_TIMEOUT_S
-            )
+            return self._for(text).search(text, start, end, timeout=self.timeout)
         except TimeoutError:
             raise PatternTimeout(self.owner) from None
 
@@ -92,6 +117,87 @@ class PolicyPattern:
         return next(
             (m.group() for m in self.finditer(text, left, right) if m.start() < end and m.end() > start), None
         )
+
+
+_LATIN_LETTER = regex.compile("[A-Za-z]")
+_GROUP_OPENING = regex.compile(r"\((\?[a-zA-Z]*:)?")
+_OPTIONAL = ("?", "*", "{")
+
+
+def starts_with_latin_letter(pattern: str) -> bool:
+    """True when every match of `pattern` begins with a Latin letter written plainly (not as a
+    class or an escape): `(?i:(sorry|apologi[sz]e))` does; `(您|sorry)`, `[a-z]+`, `(sorry)?您` do not."""
+    return all(_opens_with_letter(alternative) for alternative in _top_level_alternatives(pattern))
+
+
+def _opens_with_letter(fragment: str) -> bool:
+    """True when the sequence `fragment` must begin with a plain Latin letter."""
+    if _LATIN_LETTER.match(fragment[:1]):
+        return fragment[1:2] not in _OPTIONAL
+    opening = _GROUP_OPENING.match(fragment)
+    if opening is None:
+        return False
+    close = _closing_bracket(fragment, 0)
+    if close is None or fragment[close + 1 : close + 2] in _OPTIONAL:
+        return False
+    inner = fragment[opening.end() : close]
+    return all(_opens_with_letter(alternative) for alternative in _top_level_alternatives(inner))
+
+
+def _top_level_alternatives(fragment: str) -> list[str]:
+    """`fragment` split at the | that are outside its groups and character classes."""
+    alternatives, start, depth, index = [], 0, 0, 0
+    while index < len(fragment):
+        char = fragment[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            index = _class_end(fragment, index)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            alternatives.append(fragment[start:index])
+            start = index + 1
+        index += 1
+    return [*alternatives, fragment[start:]]
+
+
+def _closing_bracket(fragment: str, opening: int) -> int | None:
+    """The index of the ) that closes the group opened at `opening`, or None when it is unclosed."""
+    depth, index = 0, opening
+    while index < len(fragment):
+        char = fragment[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            index = _class_end(fragment, index)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
+
+
+def _class_end(fragment: str, opening: int) -> int:
+    """The index of the ] that ends the character class opened at `opening` (or the last index)."""
+    index = opening + 1
+    if fragment[index : index + 1] == "^":
+        index += 1
+    if fragment[index : index + 1] == "]":
+        index += 1  # a ] right after [ or [^ is a literal
+    while index < len(fragment) and fragment[index] != "]":
+        index += 2 if fragment[index] == "\\" else 1
+    return min(index, len(fragment) - 1)
+
+
+def _alternation(patterns: Sequence[str]) -> regex.Pattern[str]:
+    """The patterns, normalised like reply text, as one compiled alternation."""
+    return regex.compile("|".join(f"(?:{normalize_pattern(p)})" for p in patterns))
 
 
 def _timeout(patterns: Sequence[str]) -> float | None:

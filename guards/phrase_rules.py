@@ -61,32 +61,21 @@ class CompiledPhraseRule:
         """True when the rule is checked on this channel and scenario (None: any scenario)."""
         return channel in self.rule.channels and (scenario is None or scenario in self.rule.scenarios)
 
-    def matches(
-        self,
-        doc: Document,
-        may_match: frozenset[int] | None,
-        keep: MatchFilter | None = None,
-        explain: list[Suppressed] | None = None,
-    ) -> Iterator[tuple[int, Span]]:
-        """(pattern number, span) of every match that is the agent's own, uncancelled words.
+    def matches(self, doc: Document, may_match: frozenset[int] | None) -> Iterator[tuple[int, Span]]:
+        """(pattern number, span) of every non-empty match of the rule's patterns, at every
+        position; whether a match is the agent's own words is `reason_to_drop`'s question.
 
-        `may_match`: the pattern numbers a prefilter found possible (None: all); `explain`, when
-        given, receives every match that was not kept, with the reason.
+        `may_match`: the pattern numbers a prefilter found possible (None: all).
         """
         for number, pattern in enumerate(self.patterns):
             if may_match is not None and self.first_pattern + number not in may_match:
                 continue
             for match in pattern.finditer(doc.norm, overlapped=True):
                 start, end = match.span()
-                if start == end:
-                    continue
-                reason = self._reason_to_drop(doc, start, end, keep)
-                if reason is None:
+                if start != end:
                     yield number, Span(start, end)
-                elif explain is not None:
-                    explain.append(self._suppressed(doc, start, end, reason))
 
-    def _reason_to_drop(self, doc: Document, start: int, end: int, keep: MatchFilter | None) -> str | None:
+    def reason_to_drop(self, doc: Document, start: int, end: int, keep: MatchFilter | None) -> str | None:
         """Why a match is not the agent's own promise/phrase (in words an inspector reads), or None."""
         if self.rule.skip_quoted and doc.is_quoted(start, end, echo=self.rule.skip_echo):
             return "引用或转述：不是客服自己的话"
@@ -98,7 +87,8 @@ class CompiledPhraseRule:
             return "公司已授权的补偿说法"
         return None
 
-    def _suppressed(self, doc: Document, start: int, end: int, reason: str) -> Suppressed:
+    def suppressed(self, doc: Document, start: int, end: int, reason: str) -> Suppressed:
+        """The match [start, end) as a suppressed one, with the reason."""
         span = doc.original_span(start, end)
         return Suppressed(self.rule.id, span.start, span.end, doc.original[span.start : span.end], reason)
 
@@ -134,17 +124,29 @@ def find_phrases(
     keep: MatchFilter | None = None,
     explain: list[Suppressed] | None = None,
 ) -> list[Violation]:
-    """The findings of `rules` (one category, policy order) in `doc`, without overlaps."""
-    candidates = [
+    """The findings of `rules` (one category, policy order) in `doc`, without overlaps.
+
+    Matches are taken leftmost first, then by rule and pattern order; a match is judged (quotes,
+    `unless`, `keep`) only when no finding made already covers its start. `explain`, when given,
+    receives every match that was judged no finding, with the reason.
+    """
+    candidates = sorted(
         Candidate(span.start, order, number, span.end)
         for order, rule in enumerate(rules)
-        for number, span in rule.matches(doc, may_match, keep, explain)
-    ]
+        for number, span in rule.matches(doc, may_match)
+    )
     found: list[Violation] = []
     taken_until = 0
-    for candidate in sorted(candidates):
-        if candidate.start < taken_until:
-            continue  # overlaps a finding already made
-        found.append(rules[candidate.rule_order].finding.at(doc, candidate.start, candidate.end))
-        taken_until = candidate.end
+    for candidate in candidates:
+        rule = rules[candidate.rule_order]
+        covered = candidate.start < taken_until
+        if covered and explain is None:
+            continue
+        reason = rule.reason_to_drop(doc, candidate.start, candidate.end, keep)
+        if reason is not None:
+            if explain is not None:
+                explain.append(rule.suppressed(doc, candidate.start, candidate.end, reason))
+        elif not covered:
+            found.append(rule.finding.at(doc, candidate.start, candidate.end))
+            taken_until = candidate.end
     return found

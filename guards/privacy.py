@@ -96,6 +96,8 @@ class PrivacyGuard:
         self._other_customer_data = PolicyPattern.of(
             "privacy.other_customer_data", section.other_customer_data
         )
+        # Searched in the reply: the engine's prefilter rules out those absent from it.
+        self.prefiltered_cues = tuple(p for p in (self._other_customer,) if p is not None)
         self._house_number, self._address = _address_patterns(section.address_places, section.address_numbers)
         self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
         # Order matters: an earlier kind claims its span (an e-mail made of a phone number
@@ -119,12 +121,18 @@ class PrivacyGuard:
             finding = self._findings.get(kind)
             if finding is None or (kind in _NUMBERS and not has_digits):
                 continue
+            if kind == "other_customer" and not self._may_name_another(ctx):
+                continue
             for span in finder(norm):
                 if any(t.start < span.end and span.start < t.end for t in taken):
                     continue
                 taken.append(span)
                 found.append(finding.at(ctx.doc, span.start, span.end))
         return found
+
+    def _may_name_another(self, ctx: CheckContext) -> bool:
+        """False when the prefilter found no cue for another customer in the reply."""
+        return self._other_customer is not None and ctx.may_contain(self._other_customer)
 
     def _after_cue(self, pattern: PolicyPattern | None, norm: str, start: int) -> bool:
         """True when a cue (订单号, 卡号 …) comes right before position `start`."""
