@@ -50,6 +50,10 @@ _UNIT_HOURS = {
     "日": 24.0,
     "工作日": 24.0,
     "个工作日": 24.0,
+    "工作天": 24.0,  # Taiwan's word for a working day
+    "个工作天": 24.0,
+    "营业日": 24.0,
+    "个营业日": 24.0,
     "交易日": 24.0,
     "个交易日": 24.0,
     "working days": 24.0,
@@ -223,7 +227,7 @@ def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
         if not hours or not _is_commitment(norm, start, end, match.group("suffix") or "", ago_is_past=True):
             return None
         unit = match.group("unit").lower()
-        working = "工作日" in unit or "交易日" in unit or "working" in unit
+        working = any(word in unit for word in ("工作日", "工作天", "营业日", "交易日", "working"))
         return TimeExpression(start, end, hours, "duration", norm[start:end], working)
     if kind == "relative_day":
         if not _is_commitment(norm, start, end, match.group("day_suffix") or "", ago_is_past=False):

@@ -240,9 +240,9 @@ def test_company_emails_are_not_findings(tmp_path: Path, entry: str, address: st
 
 
 def test_company_address_cue_from_policy(tmp_path: Path) -> None:
-    text = "总部：深圳市南山区科技园路1号2栋。"
+    text = "联络处：深圳市南山区科技园路1号2栋。"
     assert [v.rule_id for v in privacy_findings(text)] == ["pv.address"]
-    policy = _company_policy(tmp_path, '[privacy]\ncompany_address_cues = ["总部"]\n')
+    policy = _company_policy(tmp_path, '[privacy]\ncompany_address_cues = ["联络处"]\n')
     assert privacy_findings(text, policy) == []
 
 
