@@ -247,6 +247,7 @@ class PrivacySection(Model):
     address_places: list[str] = Field(default_factory=list)
     address_numbers: list[str] = Field(default_factory=list)
     company_emails: list[str] = Field(default_factory=list)
+    role_mailboxes: list[str] = Field(default_factory=list)
 
 
 class StructureElement(Model):

@@ -100,6 +100,7 @@ class PrivacyGuard:
         self.prefiltered_cues = tuple(p for p in (self._other_customer,) if p is not None)
         self._house_number, self._address = _address_patterns(section.address_places, section.address_numbers)
         self._company_emails = tuple(e.strip().lower() for e in section.company_emails if e.strip())
+        self._role_mailboxes = tuple(m.strip().lower() for m in section.role_mailboxes if m.strip())
         # Order matters: an earlier kind claims its span (an e-mail made of a phone number
         # is an e-mail; an ID number that also passes Luhn is an ID number).
         self._finders: dict[PrivacyKind, Callable[[str], Iterator[Span]]] = {
@@ -176,7 +177,10 @@ class PrivacyGuard:
                 yield Span(*m.span())
 
     def _company_email(self, address: str) -> bool:
-        domain = address.rpartition("@")[2]
+        """True for the company's own addresses and for role mailboxes (service@, support@ …)."""
+        local, _, domain = address.rpartition("@")
+        if local.split(".")[0].split("-")[0].split("_")[0] in self._role_mailboxes:
+            return True
         for entry in self._company_emails:
             if entry.startswith("@") and address.endswith(entry):
                 return True

@@ -229,7 +229,7 @@ def _company_policy(tmp_path: Path, body: str) -> guards.Policy:
         ("@acme.com", "service@acme.com", False),
         ("acme.com", "help@support.acme.com", False),
         ("service@acme.com", "service@acme.com", False),
-        ("service@acme.com", "sales@acme.com", True),
+        ("service@acme.com", "zhang.wei@acme.com", True),
         ("acme.com", "zhang@notacme.com", True),
     ],
 )
@@ -237,6 +237,21 @@ def test_company_emails_are_not_findings(tmp_path: Path, entry: str, address: st
     policy = _company_policy(tmp_path, f'[privacy]\ncompany_emails = ["{entry}"]\n')
     text = f"如有疑问请发邮件至 {address}。"
     assert [v.match for v in privacy_findings(text, policy)] == ([address] if flagged else [])
+
+
+@pytest.mark.parametrize(
+    ("address", "flagged"),
+    [
+        ("service@xuebao-edu.com", False),
+        ("kefu@shop.cn", False),
+        ("customer-care@bank.com.cn", False),
+        ("zhangwei88@qq.com", True),
+        ("servicezhang@qq.com", True),  # a person's name that starts like a role is still a person's
+    ],
+)
+def test_role_mailboxes_are_business_addresses(address: str, flagged: bool) -> None:
+    text = f"后续如有疑问，欢迎发送邮件至 {address}，我们会在24小时内回复。"
+    assert [v.match for v in privacy_findings(text)] == ([address] if flagged else [])
 
 
 def test_company_address_cue_from_policy(tmp_path: Path) -> None:
