@@ -149,6 +149,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=JUDGMENT / "fresh.jsonl",
         help="sets written and labelled by independent writers",
     )
+    parser.add_argument(
+        "--writers", default="", help="only the fresh items of these writers (their letters, e.g. mn)"
+    )
     parser.add_argument("--tell-turn", action="store_true", help="pass the labelled turn (first/follow_up)")
     parser.add_argument("--blocking-only", action="store_true", help="count only blocking findings")
     parser.add_argument("--errors", action="store_true", help="list false positives/negatives (dev only)")
@@ -181,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in problems:
         print(f"skipped {line}")
     selected = select_cases(cases, args.split, args.source)
+    if args.writers:
+        selected = [c for c in selected if c.source != "fresh" or c.group in args.writers]
     if not selected:
         print("bench_accuracy: no labelled items in this selection")
         return 2

@@ -43,6 +43,8 @@ _DIGIT = re.compile("[0-9]")
 _SEPARATORS = re.compile("[ -]")
 # Between a cue and its number: spaces, a colon, 是/为 (订单号是…, 卡号：…).
 _CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
+# An ID-card cue may be followed by how the number was given (身份证号填写的是 …).
+_ID_CUE_LINK = r"(?:填写|登记|预留|留|写|提供|填)?(?:的)?[\s:：#是为码()（）]{0,4}$"
 _YOU = re.compile("[您你]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -91,7 +93,7 @@ class PrivacyGuard:
         self._not_personal = _cue_pattern("privacy.not_personal_cues", section.not_personal_cues, _CUE_LINK)
         self._bank_cues = _cue_pattern("privacy.bank_card_cues", section.bank_card_cues, _CUE_LINK)
         self._company_address = _cue_pattern("privacy.company_address_cues", section.company_address_cues, "")
-        self._id_cues = _cue_pattern("privacy.id_card_cues", section.id_card_cues, _CUE_LINK)
+        self._id_cues = _cue_pattern("privacy.id_card_cues", section.id_card_cues, _ID_CUE_LINK)
         self._other_customer = PolicyPattern.of("privacy.other_customer_cues", section.other_customer_cues)
         self._other_customer_data = PolicyPattern.of(
             "privacy.other_customer_data", section.other_customer_data

@@ -312,3 +312,24 @@ def test_company_policy_changes_the_required_structure(tmp_path: Path) -> None:
     assert findings(Case("非常抱歉，我们会为您处理。"), policy) == [("ms.solution", "", 13)]
     assert findings(Case("非常抱歉，我们回头为您处理。"), policy) == [("ms.solution", "回头", 7)]
     assert findings(Case("非常抱歉，" + COMMITMENT_003), policy) == []
+
+
+def test_a_concrete_deadline_marks_the_solution_and_a_company_may_also_ask_for_an_action_word() -> None:
+    reply = "非常抱歉，理解您的心情，您的订单我这边已经查到了。结果2个工作日内给到您。"
+    assert findings(Case(reply)) == []
+    assert [rule for rule, *_ in findings(Case("非常抱歉，理解您的心情，您的订单我这边已经查到了。"))] == [
+        "ms.solution"
+    ]
+    default = guards.default_policy()
+    section = default.missing_structure
+    elements = [
+        e.model_copy(update={"cues": ["联系"]}) if e.element == "solution" else e for e in section.elements
+    ]
+    structure = section.model_copy(update={"elements": elements})
+    strict = default.model_copy(update={"missing_structure": structure})
+    compiled = guards.compile_policy(strict)
+    assert [v.rule_id for v in guards.check(reply, scenario="complaint", policy=compiled).violations] == [
+        "ms.solution"
+    ]
+    with_action = reply.replace("给到您", "联系您")
+    assert guards.check(with_action, scenario="complaint", policy=compiled).violations == ()
