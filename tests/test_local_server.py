@@ -36,7 +36,7 @@ import argparse, json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
-for flag in ("--model", "--host", "--n_threads", "--n_ctx", "--model_alias"):
+for flag in ("--model", "--host", "--n_threads", "--n_threads_batch", "--n_ctx", "--model_alias"):
     parser.add_argument(flag, required=True)
 parser.add_argument("--port", type=int, required=True)
 args = parser.parse_args()
@@ -188,7 +188,7 @@ def test_start_status_reuse_and_stop(cache: Path, fake_program: list[str], gguf:
     assert served["id"] == "tiny-model"
     assert served["argv"] == [
         "--model", str(gguf), "--host", "127.0.0.1", "--port", port,
-        "--n_threads", "1", "--n_ctx", "8192", "--model_alias", "tiny-model",
+        "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", "8192", "--model_alias", "tiny-model",
     ]  # fmt: skip
     assert server_status() == endpoint
 

@@ -176,6 +176,7 @@ def server_arguments(model_path: Path, port: int, threads: int, alias: str) -> l
         "--host", HOST,
         "--port", str(port),
         "--n_threads", str(threads),
+        "--n_threads_batch", str(threads),  # the prompt too: its default is every core
         "--n_ctx", str(CONTEXT_TOKENS),
         "--model_alias", alias,
     ]  # fmt: skip
