@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from guards.context import CheckContext
@@ -91,6 +91,7 @@ class MissingStructureGuard:
         self._greetings = _alternation("missing_structure.greetings", section.greetings)
         self._record_known = _alternation("missing_structure.record_known", section.record_known)
         self._information = _alternation("missing_structure.information_words", section.information_words)
+        self._question_marks = tuple(section.question_marks)
         # Elements judged by more than their cue words; the others need one unquoted cue.
         special: dict[StructureElementName, _ElementCheck] = {
             "details_request": self._check_details,
@@ -101,12 +102,10 @@ class MissingStructureGuard:
             scenario: tuple((special.get(n, self._check_cues), self._elements[n]) for n in s.spec.elements)
             for scenario, s in self._structures.items()
         }
-        # Searched in the reply: the engine's prefilter rules out those absent from it.
-        self.prefiltered_cues = (
-            *(e.cues for e in self._elements.values()),
-            self._vague,
-            self._record_known,
-        )
+        # Searched in the reply and usually absent: the engine's prefilter rules them out. (The
+        # elements' cues are usually present in a reply that owes the structure: scanning for
+        # them would cost more than it saves.)
+        self.prefiltered_cues = (self._vague, self._record_known)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """One finding per required element that is missing."""
@@ -145,11 +144,14 @@ class MissingStructureGuard:
         or the agent already has the record)."""
         if self._has_record(ctx):
             return None
-        missing = [d for d in structure.details if not d.given.search(ctx.customer_words)]
+        missing: list[_Detail] = []
+        given: list[_Detail] = []
+        for detail in structure.details:
+            (given if detail.given.search(ctx.customer_words) else missing).append(detail)
         if structure.details and not missing:
             return None
-        given = [d for d in structure.details if d not in missing]
-        if ctx.may_contain(element.cues) and _asks_for(ctx.doc, element, missing, given, self._information):
+        sentences = _request_sentences(ctx, element, self._question_marks)
+        if _asks_for(ctx.doc, sentences, missing, given, self._information):
             return None
         return self._emit(ctx.doc, element, None, [d.item.name for d in missing])
 
@@ -176,21 +178,40 @@ class MissingStructureGuard:
         return element.finding.at(doc, start, end, f"{element.spec.message}（尚缺：{'、'.join(details)}）")
 
 
+def _request_sentences(
+    ctx: CheckContext, element: _Element, question_marks: tuple[str, ...]
+) -> Iterator[Span]:
+    """The sentences that may ask the customer for something: those with a request cue of the
+    agent's own (麻烦您提供…), then the direct questions (those ending in a question mark)."""
+    doc = ctx.doc
+    if ctx.may_contain(element.cues):
+        for cue in element.cues.finditer(doc.norm):
+            if cue.end() > cue.start() and not doc.is_quoted(*cue.span()):
+                yield doc.sentence_bounds(cue.start(), cue.end())
+    for mark in question_marks:
+        position = doc.norm.find(mark)
+        while position >= 0:
+            if not doc.is_quoted(position, position + len(mark)):
+                yield doc.sentence_bounds(position, position)
+            position = doc.norm.find(mark, position + len(mark))
+
+
 def _asks_for(
-    doc: Document, element: _Element, missing: list[_Detail], given: list[_Detail], information: PolicyPattern
+    doc: Document,
+    sentences: Iterable[Span],
+    missing: list[_Detail],
+    given: list[_Detail],
+    information: PolicyPattern,
 ) -> bool:
-    """True when the agent politely asks for information still missing: a request cue in a sentence
-    that names a `missing` detail, or that asks for anything else (序列号, 故障开始时间 …) besides
-    details the customer already gave; asking again only for given details is no request."""
+    """True when one of the request `sentences` asks for information still missing: it names a
+    `missing` detail, or asks for anything else (序列号, 故障开始时间 …) besides details the
+    customer already gave; asking again only for given details is no request."""
     text = doc.norm
-    judged: set[tuple[int, int]] = set()
-    for cue in element.cues.finditer(text):
-        if cue.end() == cue.start() or doc.is_quoted(*cue.span()):
-            continue
-        start, end = doc.sentence_bounds(cue.start(), cue.end())
+    judged: set[Span] = set()
+    for start, end in sentences:
         if (start, end) in judged:
             continue  # several cues in one sentence: judge it once
-        judged.add((start, end))
+        judged.add(Span(start, end))
         if not missing or any(d.request.search(text, start, end) for d in missing):
             return True
         if information.search(_without(text[start:end], given)) is not None:

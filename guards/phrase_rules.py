@@ -9,7 +9,7 @@ rule (and pattern) that comes first in the policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -67,10 +67,12 @@ class CompiledPhraseRule:
 
         `may_match`: the pattern numbers a prefilter found possible (None: all).
         """
-        for number, pattern in enumerate(self.patterns):
-            if may_match is not None and self.first_pattern + number not in may_match:
-                continue
-            for match in pattern.finditer(doc.norm, overlapped=True):
+        if may_match is None:
+            numbers: Iterable[int] = range(len(self.patterns))
+        else:
+            numbers = sorted(n - self.first_pattern for n in self.numbers & may_match)
+        for number in numbers:
+            for match in self.patterns[number].finditer(doc.norm, overlapped=True):
                 start, end = match.span()
                 if start != end:
                     yield number, Span(start, end)
