@@ -56,13 +56,12 @@ class PolicyPattern:
         """The alternation of `patterns`, or None when there are none; `owner` names them in errors."""
         if not patterns:
             return None
-        latin = [p for p in patterns if starts_with_latin_letter(p)]
-        without_latin = None
-        if latin:
-            rest = [p for p in patterns if p not in latin]
-            without_latin = _alternation(rest) if rest else regex.compile("(?!)")
         sources = tuple(normalize_pattern(p) for p in patterns)
-        return cls(owner, _alternation(patterns), _timeout(patterns), without_latin, sources)
+        without_latin = None
+        if any(starts_with_latin_letter(p) for p in sources):
+            rest = [p for p in sources if not starts_with_latin_letter(p)]
+            without_latin = regex.compile(_joined(rest) if rest else "(?!)")
+        return cls(owner, regex.compile(_joined(sources)), _timeout(patterns), without_latin, sources)
 
     @classmethod
     def one(cls, owner: str, pattern: str) -> PolicyPattern:
@@ -73,7 +72,7 @@ class PolicyPattern:
     @property
     def source(self) -> str:
         """The pattern as one regex (the alternation of its sources)."""
-        return "|".join(f"(?:{s})" for s in self.sources)
+        return _joined(self.sources)
 
     def _for(self, text: str) -> regex.Pattern[str]:
         """The alternation to search `text` with: without the English cues when it has no Latin letter."""
@@ -146,41 +145,39 @@ def _opens_with_letter(fragment: str) -> bool:
 
 def _top_level_alternatives(fragment: str) -> list[str]:
     """`fragment` split at the | that are outside its groups and character classes."""
-    alternatives, start, depth, index = [], 0, 0, 0
-    while index < len(fragment):
-        char = fragment[index]
-        if char == "\\":
-            index += 1
-        elif char == "[":
-            index = _class_end(fragment, index)
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+    alternatives, start, depth = [], 0, 0
+    for index, char in _syntax(fragment):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
             alternatives.append(fragment[start:index])
             start = index + 1
-        index += 1
     return [*alternatives, fragment[start:]]
 
 
 def _closing_bracket(fragment: str, opening: int) -> int | None:
     """The index of the ) that closes the group opened at `opening`, or None when it is unclosed."""
-    depth, index = 0, opening
+    depth = 0
+    for index, char in _syntax(fragment, opening):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ")" and depth == 0:
+            return index
+    return None
+
+
+def _syntax(fragment: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of `fragment` from `start` that is regex syntax: escaped
+    characters and character classes ([(|)]) are skipped."""
+    index = start
     while index < len(fragment):
         char = fragment[index]
         if char == "\\":
-            index += 1
-        elif char == "[":
-            index = _class_end(fragment, index)
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
+            index += 2
+            continue
+        if char == "[":
+            index = _class_end(fragment, index) + 1
+            continue
+        yield index, char
         index += 1
-    return None
 
 
 def _class_end(fragment: str, opening: int) -> int:
@@ -195,9 +192,9 @@ def _class_end(fragment: str, opening: int) -> int:
     return min(index, len(fragment) - 1)
 
 
-def _alternation(patterns: Sequence[str]) -> regex.Pattern[str]:
-    """The patterns, normalised like reply text, as one compiled alternation."""
-    return regex.compile("|".join(f"(?:{normalize_pattern(p)})" for p in patterns))
+def _joined(sources: Sequence[str]) -> str:
+    """Regexes as one alternation, each in a group of its own."""
+    return "|".join(f"(?:{s})" for s in sources)
 
 
 def _timeout(patterns: Sequence[str]) -> float | None:

@@ -46,6 +46,8 @@ _CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
 # An ID-card cue may be followed by how the number was given (身份证号填写的是 …).
 _ID_CUE_LINK = r"(?:填写|登记|预留|留|写|提供|填)?(?:的)?[\s:：#是为码()（）]{0,4}$"
 _YOU = re.compile("[您你]")
+# What separates the words of a mailbox name (customer-care@, service.cn@).
+_MAILBOX_WORD = re.compile("[._-]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # Issuer prefixes of bank cards (UnionPay, Visa, Mastercard, JCB, Diners, Discover, old 95xx).
@@ -181,7 +183,7 @@ class PrivacyGuard:
     def _company_email(self, address: str) -> bool:
         """True for the company's own addresses and for role mailboxes (service@, support@ …)."""
         local, _, domain = address.rpartition("@")
-        if local.split(".")[0].split("-")[0].split("_")[0] in self._role_mailboxes:
+        if _MAILBOX_WORD.split(local, maxsplit=1)[0] in self._role_mailboxes:
             return True
         for entry in self._company_emails:
             if entry.startswith("@") and address.endswith(entry):
