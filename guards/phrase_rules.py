@@ -1,8 +1,9 @@
 """Phrase rules: what one rule of a policy finds in a reply, read top to bottom.
 
 A rule finds every match of its patterns, at every position, and keeps those that are the
-agent's own words (not inside quotation marks, not reported or echoed from the customer) and
-not cancelled by one of its `unless` patterns matching nearby (a polite form, a condition).
+agent's own words (not inside quotation marks, not reported or echoed from the customer), not
+in a context its `not_when` names (a condition, a negation, a hedge, a past fact … judged by
+`guards.clauses`) and not cancelled by one of its `unless` patterns matching nearby.
 Within a category, findings do not overlap: the leftmost wins, and at the same place the
 rule (and pattern) that comes first in the policy.
 """
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from guards.clauses import decide
 from guards.patterns import PolicyPattern
 from guards.policy import CHANNELS, SCENARIOS, Category, Channel, PhraseRule, Scenario
 from guards.text import Document, Span
@@ -20,6 +22,16 @@ from guards.violation import RuleFinding, Suppressed, Violation
 
 # How far around a match an `unless` pattern may reach to cancel it.
 UNLESS_WINDOW = 24
+
+# What a match cancelled by its context is not, per category (否定：“不一定” — 不算承诺).
+_NOT_A: dict[Category, str] = {
+    "forbidden_phrase": "不算禁用说法",
+    "unkeepable_promise": "不算承诺",
+    "blame_or_argue": "不算指责或争辩",
+    "tone": "不算语气问题",
+    "privacy": "不算隐私",
+    "missing_structure": "不算缺失",
+}
 
 # Extra judgement of a match beyond quotes and `unless` (compensation the company authorised).
 MatchFilter = Callable[[PhraseRule, Document, int, int], bool]
@@ -81,6 +93,10 @@ class CompiledPhraseRule:
         """Why a match is not the agent's own promise/phrase (in words an inspector reads), or None."""
         if self.rule.skip_quoted and doc.is_quoted(start, end, echo=self.rule.skip_echo):
             return "引用或转述：不是客服自己的话"
+        if self.rule.not_when:
+            decision = decide(doc.norm, start, end, self.rule.not_when)
+            if decision is not None:
+                return decision.reason(_NOT_A[self.category])
         if self.unless is not None:
             cancel = self.unless.overlapping(doc.norm, start, end, UNLESS_WINDOW)
             if cancel is not None:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal, get_args
 import regex
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from guards.clauses import ContextFact
+
 Severity = Literal["block", "warn"]
 Category = Literal[
     "forbidden_phrase",
@@ -118,6 +120,8 @@ class PhraseRule(Model):
     suggestion: str = ""
     source: Source
     unless: list[Regex] = Field(default_factory=list)
+    # Facts of the clause around a match that make it no finding (see guards/clauses.py).
+    not_when: list[ContextFact] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
     scenarios: list[Scenario] = Field(default_factory=lambda: list(SCENARIOS))
     skip_quoted: bool = True

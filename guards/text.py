@@ -15,9 +15,11 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import opencc
+
+from guards.clauses import Span as Span
+from guards.clauses import clause_span, quoted_spans, sentence_span
 
 _FOLDED_SYMBOLS = "＋－．＿％＃"
 _WIDE_CLASS = f"\uff10-\uff19\uff20-\uff3a\uff41-\uff5a{_FOLDED_SYMBOLS}\u3000"
@@ -49,16 +51,6 @@ _SPACED_CJK = re.compile(
 )
 _SPELLED_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 _SPELLED_NUMBER = re.compile("[零〇一二三四五六七八九幺]{7,}")
-# Sentence and clause boundaries, in both widths.
-CLAUSE_END = "，。,.!?！？；;:：\n"
-SENTENCE_END = "。.!?！？\n"
-
-
-class Span(NamedTuple):
-    """A character range [start, end) in a text."""
-
-    start: int
-    end: int
 
 
 @functools.cache
@@ -186,11 +178,11 @@ class Document:
 
     def clause_bounds(self, start: int, end: int) -> Span:
         """The clause (between ，。！？ etc.) around a span of `norm`."""
-        return _bounds(self.norm, start, end, CLAUSE_END)
+        return clause_span(self.norm, start, end)
 
     def sentence_bounds(self, start: int, end: int) -> Span:
         """The sentence (between 。！？) around a span of `norm`."""
-        return _bounds(self.norm, start, end, SENTENCE_END)
+        return sentence_span(self.norm, start, end)
 
     @property
     def quoted(self) -> list[Span]:
@@ -225,39 +217,6 @@ class Document:
 
 
 _ECHO_CONTEXT = 2
-_OPEN_CLOSE = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"', "《": "》", "﹁": "﹂", "﹃": "﹄"}
-_OPENING = re.compile("|".join(re.escape(mark) for mark in _OPEN_CLOSE))
-_MAX_QUOTE = 200
-# Reported speech: what the customer (or an earlier reply) said, up to the end of the clause.
-# "您说的/您反映的 问题" is a noun phrase, not reported speech, so 的/得 right after the verb
-# (also after 过) ends it: in "您反映的问题我们没办法处理" the agent's 没办法 is their own.
-# Every alternative starts with a plain character, so `re` skips ahead by first character.
-# A request (请您告诉我…, 麻烦您说一下…) asks for words to come: it reports none; 您说话… is
-# how the customer speaks, not what they said.
-_REPORTED = re.compile(
-    r"(?<![请烦跟和对给向])(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
-    r"(说(?!话)|讲(?!话)|问(?![问一下别])|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
-)
-
-
-def quoted_spans(norm: str) -> list[Span]:
-    """Spans inside paired quotation marks, and reported speech after 您说/您提到 etc."""
-    spans: list[Span] = []
-    opening = _OPENING.search(norm)
-    while opening is not None:
-        start = opening.start()
-        close = norm.find(_OPEN_CLOSE[opening.group()], start + 1, start + 1 + _MAX_QUOTE)
-        if close > 0 and "\n" not in norm[start:close]:
-            spans.append(Span(start, close + 1))
-            opening = _OPENING.search(norm, close + 1)
-        else:
-            opening = _OPENING.search(norm, start + 1)
-    for match in _REPORTED.finditer(norm):
-        end = match.end()
-        while end < len(norm) and norm[end] not in CLAUSE_END:
-            end += 1
-        spans.append(Span(match.start(), end))
-    return spans
 
 
 def _merged(spans: list[Span]) -> list[Span]:
@@ -269,10 +228,3 @@ def _merged(spans: list[Span]) -> list[Span]:
         else:
             merged.append(span)
     return merged
-
-
-def _bounds(text: str, start: int, end: int, stops: str) -> Span:
-    """From after the last stop mark before `start` to the first one at or after `end`."""
-    left = max(text.rfind(mark, 0, start) for mark in stops) + 1
-    rights = [found for found in (text.find(mark, end) for mark in stops) if found >= 0]
-    return Span(left, min(rights, default=len(text)))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guards import due_dates
+from guards.clauses import CLAUSE_END, SENTENCE_END
 from guards.context import CheckContext
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
@@ -24,7 +25,7 @@ from guards.policy import (
     Scenario,
     duration_label,
 )
-from guards.text import CLAUSE_END, SENTENCE_END, Document
+from guards.text import Document
 from guards.timeexpr import TimeExpression
 from guards.violation import RuleFinding, Violation
 

@@ -45,6 +45,7 @@ def test_explain_reports_the_matches_that_are_no_finding_and_why() -> None:
     report = guards.check("这个颜色不一定能补到货。您说“不知道”是什么意思", explain=True)
     assert report.violations == ()
     reasons = {s.rule_id: s.reason for s in report.suppressed}
-    assert "不一定能补到货" in reasons["up.absolute_guarantee"]
+    # The context layer names the fact and the words that show it (issue 15, item 7).
+    assert reasons["up.absolute_guarantee"] == "否定：“不一定” — 不算承诺"
     assert "引用" in reasons["fp.dont_know"]
     assert guards.check("这个颜色不一定能补到货。").suppressed == ()

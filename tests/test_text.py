@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import guards
-from guards.text import Document, fold, normalize_pattern, quoted_spans, to_simplified
+from guards.clauses import quoted_spans
+from guards.text import Document, fold, normalize_pattern, to_simplified
 
 
 def norm_span(doc: Document, phrase: str) -> tuple[int, int]:
