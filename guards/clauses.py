@@ -25,6 +25,11 @@ from typing import Literal, NamedTuple
 # Clause and sentence boundaries, in both widths.
 CLAUSE_END = "，。,.!?！？；;:：\n"
 SENTENCE_END = "。.!?！？\n"
+_CLAUSE_MARK = re.compile(f"[{re.escape(CLAUSE_END)}]")
+_SENTENCE_MARK = re.compile(f"[{re.escape(SENTENCE_END)}]")
+# Greedy, so one match attempt finds the last mark before a position.
+_UP_TO_CLAUSE_MARK = re.compile(f".*{_CLAUSE_MARK.pattern}", re.DOTALL)
+_UP_TO_SENTENCE_MARK = re.compile(f".*{_SENTENCE_MARK.pattern}", re.DOTALL)
 
 ContextFact = Literal[
     "condition", "negated", "hedged", "past", "request", "information_question", "rhetorical_question"
@@ -101,12 +106,13 @@ class ContextDecision(NamedTuple):
 
 def clause_span(text: str, start: int, end: int) -> Span:
     """The clause (between ，。！？ etc.) around [start, end)."""
-    return _bounds(text, start, end, CLAUSE_END)
+    return Span(_clause_start(text, start), _end_at(_CLAUSE_MARK, text, end))
 
 
 def sentence_span(text: str, start: int, end: int) -> Span:
     """The sentence (between 。！？) around [start, end)."""
-    return _bounds(text, start, end, SENTENCE_END)
+    found = _UP_TO_SENTENCE_MARK.match(text, 0, start)
+    return Span(found.end() if found else 0, _end_at(_SENTENCE_MARK, text, end))
 
 
 # Whose words: paired quotation marks and reported speech are not the agent's own.
@@ -157,7 +163,7 @@ def question_kind(text: str, start: int, end: int) -> QuestionKind:
 
 def decide(text: str, start: int, end: int, facts: Sequence[ContextFact]) -> ContextDecision | None:
     """The first of `facts` (in the order given) that holds for the match [start, end), or None."""
-    clause_start = clause_span(text, start, end).start
+    clause_start = _clause_start(text, start)
     for fact in facts:
         cue = _cue(text, clause_start, start, end, fact)
         if cue is not None:
@@ -175,7 +181,8 @@ def _cue(text: str, clause_start: int, start: int, end: int, fact: ContextFact) 
         return found.group() if found is not None and found.start() < start else None
     if fact == "hedged":
         cue = _before(_HEDGE_BEFORE, text, clause_start, start)
-        if cue is None:
+        # The later cue is looked for only when its words are in the reply at all (the speed floor).
+        if cue is None and ("为准" in text or "subject to" in text.lower()):
             after = _HEDGE_AFTER.search(text, end, sentence_span(text, start, end).end)
             cue = after.group() if after is not None else None
         return cue
@@ -192,10 +199,8 @@ def _cue(text: str, clause_start: int, start: int, end: int, fact: ContextFact) 
 
 
 def _before(pattern: re.Pattern[str], text: str, clause_start: int, start: int) -> str | None:
-    """The last match of `pattern` in the clause before `start`."""
-    found = None
-    for found in pattern.finditer(text, clause_start, start):  # noqa: B007 - the last one is wanted
-        pass
+    """A match of `pattern` in the clause before `start`."""
+    found = pattern.search(text, clause_start, start)
     return found.group() if found is not None else None
 
 
@@ -209,8 +214,13 @@ def _past_cue(text: str, clause_start: int, start: int, end: int) -> str | None:
     return None
 
 
-def _bounds(text: str, start: int, end: int, stops: str) -> Span:
-    """From after the last stop mark before `start` to the first one at or after `end`."""
-    left = max(text.rfind(mark, 0, start) for mark in stops) + 1
-    rights = [found for found in (text.find(mark, end) for mark in stops) if found >= 0]
-    return Span(left, min(rights, default=len(text)))
+def _clause_start(text: str, start: int) -> int:
+    """Where the clause containing `start` begins."""
+    found = _UP_TO_CLAUSE_MARK.match(text, 0, start)
+    return found.end() if found else 0
+
+
+def _end_at(mark: re.Pattern[str], text: str, end: int) -> int:
+    """The first `mark` at or after `end`, or the end of the text."""
+    found = mark.search(text, end)
+    return found.start() if found else len(text)

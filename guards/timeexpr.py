@@ -73,8 +73,11 @@ _WITHIN = ("内", "之内", "以内")
 _AGO = ("前", "之前", "以前")
 _DURATION = (
     # A number starts a duration only at its first digit (a later start has the same tail).
-    rf"(?P<lo>(?<![0-9{_CN_NUM}]){_NUM}|半[0-9.{_CN_NUM}]*+)(?:\s*(?:-|~|～|—|–|至|到)\s*(?P<hi>{_NUM}))?"
-    rf"\s*(?P<half>个半)?\s*(?P<unit>{_UNITS})(?P<half2>半)?\s*(?P<suffix>之内|以内|内|之前|以前|前|之后|以后|后)?"
+    # The lookbehind comes after the first numeral so that the pattern starts with a character
+    # class, which lets `re` skip ahead to the next possible start (the speed floor).
+    rf"(?P<lo>[0-9{_CN_NUM}](?<![0-9{_CN_NUM}][0-9{_CN_NUM}])[0-9.{_CN_NUM}]*+|半[0-9.{_CN_NUM}]*+)"
+    rf"(?:\s*(?:-|~|～|—|–|至|到)\s*(?P<hi>{_NUM}))?"
+    rf"\s*(?P<half>个半)?\s*(?P<unit>(?i:{_UNITS}))(?P<half2>半)?\s*(?P<suffix>之内|以内|内|之前|以前|前|之后|以后|后)?"
 )
 _RELATIVE_HOURS = {
     "今天": 24.0,
@@ -103,11 +106,13 @@ _RELATIVE = (
     r"\s*(?P<day_suffix>之内|以内|内|之前|以前|前)?"
 )
 _IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
-_DURATION_OR_DAY = rf"(?P<duration>{_DURATION})|(?P<relative_day>{_RELATIVE})"
-_TIME = re.compile(rf"(?i:{_DURATION_OR_DAY}|(?P<immediate>{_IMMEDIATE}))")
-# The same scan without the immediate words, for callers that only judge deadlines (no
-# immediate word shares a character with a duration or a day, so the other matches are the same).
-_DEADLINE = re.compile(f"(?i:{_DURATION_OR_DAY})")
+# One scan per kind, in the order a tie is decided: each pattern starts with a character class
+# or literals, so `re` skips ahead by first character; one alternation of the three would not.
+_SCANS: tuple[tuple[TimeKind, re.Pattern[str]], ...] = (
+    ("duration", re.compile(_DURATION)),
+    ("relative_day", re.compile(_RELATIVE)),
+    ("immediate", re.compile(_IMMEDIATE)),
+)
 
 # How far before a time expression its lead-in, past marker or negation is looked for.
 _LOOKBEHIND = 12
@@ -218,10 +223,9 @@ def _is_commitment(norm: str, start: int, end: int, suffix: str, *, ago_is_past:
     return suffix in _WITHIN or before is not None or after is not None
 
 
-def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
+def _judged(norm: str, kind: TimeKind, match: re.Match[str]) -> TimeExpression | None:
     """The time expression of one match when it is a commitment (马上/立即 always are)."""
-    kind: str = match.lastgroup  # type: ignore[assignment]
-    start, end = match.span(kind)
+    start, end = match.span()
     if kind == "duration":
         hours = _duration_hours(match)
         if not hours or not _is_commitment(norm, start, end, match.group("suffix") or "", ago_is_past=True):
@@ -237,11 +241,26 @@ def _judged(norm: str, match: re.Match[str]) -> TimeExpression | None:
     return TimeExpression(start, end, 0.0, "immediate", norm[start:end])
 
 
+def _leftmost(norm: str, immediate: bool) -> list[tuple[TimeKind, re.Match[str]]]:
+    """The matches of every kind from left to right, without overlaps: at the same start a
+    duration wins over a day, a day over an immediate word, as one alternation would decide."""
+    scans = _SCANS if immediate else _SCANS[:2]
+    found = sorted(
+        ((kind, match) for kind, pattern in scans for match in pattern.finditer(norm)),
+        key=lambda found: found[1].start(),  # stable: the order of the scans breaks ties
+    )
+    kept: list[tuple[TimeKind, re.Match[str]]] = []
+    for kind, match in found:
+        if not kept or match.start() >= kept[-1][1].end():
+            kept.append((kind, match))
+    return kept
+
+
 def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpression]:
     """Every time commitment in `norm`, in order; past, conditional and negated ones are left out.
 
     Immediate words (马上, 立即 …) are always reported unless `immediate` is false: whether what
     follows them is in the agent's control is for the phrase rules to judge.
     """
-    pattern = _TIME if immediate else _DEADLINE
-    return [expr for match in pattern.finditer(norm) if (expr := _judged(norm, match)) is not None]
+    judged = (_judged(norm, kind, match) for kind, match in _leftmost(norm, immediate))
+    return [expr for expr in judged if expr is not None]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guards import due_dates
-from guards.clauses import CLAUSE_END, SENTENCE_END
+from guards.clauses import clause_span, sentence_span
 from guards.context import CheckContext
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
@@ -35,10 +34,6 @@ _TOLERANCE_HOURS = 1e-6
 _AUTHORIZED_CONTEXT = 12
 # Stands in for authorised wording: a character no rule pattern matches.
 _MASK = "\x00"
-# Greedy, so one match attempt finds the last sentence/clause mark before a position.
-_UP_TO_SENTENCE_MARK = re.compile(f".*[{re.escape(SENTENCE_END)}]", re.DOTALL)
-_UP_TO_CLAUSE_MARK = re.compile(f".*[{re.escape(CLAUSE_END)}]", re.DOTALL)
-_SENTENCE_MARK = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 
 @dataclass(frozen=True)
@@ -153,7 +148,8 @@ class UnkeepablePromiseGuard:
     ) -> Violation | None:
         """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
         text = doc.norm
-        sentence = text[_mark_before(text, expr.start, _UP_TO_SENTENCE_MARK) : _mark_after(text, expr.end)]
+        sentence_start, sentence_end = sentence_span(text, expr.start, expr.end)
+        sentence = text[sentence_start:sentence_end]
         cued = [c for c in applicable.commitments if c.actions.search(sentence)]
         # A cue for a commitment of any scenario (专员) does not set aside the scenario's own
         # commitment: 专员30分钟内回电 is fine for an urgent case.
@@ -162,7 +158,7 @@ class UnkeepablePromiseGuard:
             candidates = cued + [d for d in applicable.defaults if d not in cued]
         if not candidates:
             return None
-        clause_start = _mark_before(text, expr.start, _UP_TO_CLAUSE_MARK)
+        clause_start = clause_span(text, expr.start, expr.end).start
         # A hedged estimate (预计/一般…明天到) is no promise, however short.
         hedged = self._hedges is not None and self._hedges.search(text, clause_start, expr.start) is not None
         allowed = [c.allowed_hours for c in candidates]
@@ -198,18 +194,6 @@ class UnkeepablePromiseGuard:
         category: FindingCategory = self.category if too_fast else SLOW_DEADLINE
         finding = RuleFinding(category, spec.id, severity, message, spec.phrase, str(spec.source))
         return finding.at(doc, expr.start, expr.end)
-
-
-def _mark_before(text: str, position: int, up_to_mark: re.Pattern[str]) -> int:
-    """Where the sentence or clause containing `position` starts."""
-    found = up_to_mark.match(text, 0, position)
-    return found.end() if found else 0
-
-
-def _mark_after(text: str, position: int) -> int:
-    """Where the sentence containing `position` ends."""
-    found = _SENTENCE_MARK.search(text, position)
-    return found.start() if found else len(text)
 
 
 def _most_specific(commitments: list[_Commitment]) -> _Commitment:
