@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple, Protocol
 from guards.patterns import PolicyPattern
 from guards.policy import Channel, FindingCategory, Scenario
 from guards.text import Document, fold, strip_invisible
-from guards.timeexpr import TimeExpression, find_time_expressions
+from guards.timeexpr import TimeExpression, find_time_expressions, names_a_time
 from guards.violation import Suppressed, Violation
 
 Speaker = Literal["customer", "agent"]
@@ -78,6 +78,17 @@ class CheckContext:
         """Time commitments with a deadline (not 马上/立即) in the agent's own words (quotes left out)."""
         found = find_time_expressions(self.doc.norm, immediate=False)
         return [t for t in found if not self.doc.is_quoted(t.start, t.end)]
+
+    @cached_property
+    def names_a_time(self) -> bool:
+        """True when the agent's own words say when something will happen: a deadline, or a time
+        that is no commitment to judge (本周六上午9点, 马上为您退款, 需要两三分钟)."""
+        if self.deadlines:
+            return True
+        own_words = list(self.doc.norm)
+        for start, end in self.doc.quoted:
+            own_words[start:end] = "\x00" * (end - start)
+        return names_a_time("".join(own_words))
 
 
 class Guard(Protocol):

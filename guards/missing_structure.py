@@ -164,9 +164,9 @@ class MissingStructureGuard:
     def _check_solution(
         self, ctx: CheckContext, structure: _Structure, element: _Element
     ) -> Violation | None:
-        """A solution with a concrete deadline (and one of the element's cues, when it lists any);
-        the finding points at a vague word (尽快) if any."""
-        if ctx.deadlines and (not element.spec.cues or _first_unquoted(ctx, element.cues) is not None):
+        """A solution with a concrete time (and one of the element's cues, when it lists any); the
+        finding points at a vague word (尽快) if any."""
+        if ctx.names_a_time and (not element.spec.cues or _first_unquoted(ctx, element.cues) is not None):
             return None
         return self._emit(ctx.doc, element, _first_unquoted(ctx, self._vague), [])
 

@@ -106,6 +106,21 @@ _RELATIVE = (
     r"\s*(?P<day_suffix>之内|以内|内|之前|以前|前)?"
 )
 _IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
+# A time named for something to happen, without a duration: a weekday, a clock time, a date, a
+# part of a day, in English after by/on/before. The structure's solution accepts them (本周六上午
+# 9点的检测, 20点50那班, by Friday); whether they are promises is not judged.
+_SCHEDULED = re.compile(
+    r"(?:这|本|下)?(?:周|星期|礼拜)[一二三四五六日天]|[0-9一二三四五六七八九十两]{1,3}[点:：](?:[0-9]{1,2}分?|半)?|"
+    r"[0-9]{1,2}月[0-9]{1,2}[日号]|(?:中午|下午|晚上|傍晚|上午)(?:前|之前)|"
+    r"(?i:(?:by|on|before|until) "
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|today|noon|end of))"
+)
+# What 马上/立即 must come before to be a time for a solution: an action that resolves something
+# (马上为您退款), not one that only looks into it (马上为您查询).
+_RESOLVING_ACTION = re.compile(
+    r"(?:就)?(?:为|给|帮)?(?:您|你)?[^，。,.!?！？；;]{0,4}?"
+    r"(?:退|补发|补寄|安排|改签|冻结|挂失|停机|修|换|寄|发货|发出|取消|修改|开通|恢复|上门|赔|返还|重新)"
+)
 # One scan per kind, in the order a tie is decided: each pattern starts with a character class
 # or literals, so `re` skips ahead by first character; one alternation of the three would not.
 _SCANS: tuple[tuple[TimeKind, re.Pattern[str]], ...] = (
@@ -264,3 +279,32 @@ def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpr
     """
     judged = (_judged(norm, kind, match) for kind, match in _leftmost(norm, immediate))
     return [expr for expr in judged if expr is not None]
+
+
+def names_a_time(norm: str, start: int = 0, end: int | None = None) -> bool:
+    """True when [start, end) of `norm` names when something will happen: a duration or day that is
+    not past, conditional, negated or a policy period (需要两三分钟, 明天), a weekday, a clock time or
+    a date (本周六上午9点), or 马上/立即 before an action that resolves something (马上为您退款, not
+    马上为您查询) — a concrete time, which 尽快 is not."""
+    stop = len(norm) if end is None else end
+    for kind, match in _leftmost(norm[:stop], immediate=True):
+        if match.start() < start:
+            continue
+        if kind == "immediate":
+            if _RESOLVING_ACTION.match(norm, match.end()):
+                return True
+        elif not _blocked(norm, match):
+            return True
+    return _SCHEDULED.search(norm, start, stop) is not None
+
+
+def _blocked(norm: str, match: re.Match[str]) -> bool:
+    """True when the time of `match` is the past, a condition, a negation or a policy period."""
+    before = _BEFORE.search(_clause_before(norm, match.start()))
+    if before is not None and before.group("block") is not None:
+        return True
+    after = _AFTER.match(norm, match.end(), match.end() + _LOOKAHEAD)
+    if after is not None and after.group("block") is not None:
+        return True
+    suffix = match.groupdict().get("suffix") or ""
+    return suffix in _AGO
