@@ -119,10 +119,13 @@ def build_prefilter(patterns: Sequence[str]) -> Prefilter:
 
 # A bounded repeat ({0,12}, {1,10}?): Hyperscan builds one state per repetition (in UTF-8 mode
 # per byte), which made compiling the policy take seconds.
-_BOUNDED_REPEAT = re.compile(r"(?<!\\)\{\d*,\d*\}")
+_BOUNDED_REPEAT = re.compile(r"(?<!\\)\{(\d*),\d*\}")
 
 
 def _loosened(pattern: str) -> str:
-    """`pattern` with each bounded repeat made unbounded (x{0,12} -> x*): it matches a superset,
-    which is all a prefilter needs, and Hyperscan compiles it several times faster."""
-    return _BOUNDED_REPEAT.sub("*", pattern)
+    """`pattern` with each bounded repeat's upper bound dropped (x{0,12} -> x*, x{8,12} -> x{8,}):
+    it matches a superset, which is all a prefilter needs, and Hyperscan compiles it several times
+    faster. The lower bound stays, or [0-9]{8,} would match the empty string in every reply."""
+    return _BOUNDED_REPEAT.sub(
+        lambda m: f"{{{m.group(1)},}}" if m.group(1) not in ("", "0") else "*", pattern
+    )

@@ -118,7 +118,7 @@ _SCHEDULED = re.compile(
 # What 马上/立即 must come before to be a time for a solution: an action that resolves something
 # (马上为您退款), not one that only looks into it (马上为您查询).
 _RESOLVING_ACTION = re.compile(
-    r"(?:就)?(?:为|给|帮)?(?:您|你)?[^，。,.!?！？；;]{0,4}?"
+    r"(?:就)?(?:为|给|帮)?(?:您|你)?"
     r"(?:退|补发|补寄|安排|改签|冻结|挂失|停机|修|换|寄|发货|发出|取消|修改|开通|恢复|上门|赔|返还|重新)"
 )
 # One scan per kind, in the order a tie is decided: each pattern starts with a character class
