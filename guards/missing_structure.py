@@ -90,6 +90,10 @@ class MissingStructureGuard:
         self._vague = _alternation("missing_structure.vague_deadlines", section.vague_deadlines)
         self._greetings = _alternation("missing_structure.greetings", section.greetings)
         self._record_known = _alternation("missing_structure.record_known", section.record_known)
+        # Kept apart from the words: one alternation of both searched three times slower.
+        self._record_identifiers = _alternation(
+            "missing_structure.record_identifiers", section.record_identifiers
+        )
         self._information = _alternation("missing_structure.information_words", section.information_words)
         self._question_marks = tuple(section.question_marks)
         # Elements judged by more than their cue words; the others need one unquoted cue.
@@ -105,7 +109,7 @@ class MissingStructureGuard:
         # Searched in the reply and usually absent: the engine's prefilter rules them out. (The
         # elements' cues are usually present in a reply that owes the structure: scanning for
         # them would cost more than it saves.)
-        self.prefiltered_cues = (self._vague, self._record_known)
+        self.prefiltered_cues = (self._vague, self._record_known, self._record_identifiers)
 
     def check(self, ctx: CheckContext) -> list[Violation]:
         """One finding per required element that is missing."""
@@ -156,10 +160,14 @@ class MissingStructureGuard:
         return self._emit(ctx.doc, element, None, [d.item.name for d in missing])
 
     def _has_record(self, ctx: CheckContext) -> bool:
-        """True when the agent says, now or earlier, that it already has the order or record."""
-        if _first_unquoted(ctx, self._record_known) is not None:
-            return True
-        return any(self._record_known.search(turn) for turn in ctx.agent_turns)
+        """True when the agent says, now or earlier, that it already has the order or record, or
+        quotes the case's own identifiers (an order number, 尾号1234)."""
+        for pattern in (self._record_known, self._record_identifiers):
+            if _first_unquoted(ctx, pattern) is not None:
+                return True
+            if any(pattern.search(turn) for turn in ctx.agent_turns):
+                return True
+        return False
 
     def _check_solution(
         self, ctx: CheckContext, structure: _Structure, element: _Element

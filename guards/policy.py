@@ -288,7 +288,8 @@ class StructureSection(Model):
 
     The structure is owed by the first substantive reply: an earlier agent turn that is more
     than `greetings` makes the reply a follow-up. A details request is not needed when the
-    agent says it already has the record (`record_known`); it is any polite request (a cue of
+    agent says it already has the record (`record_known`) or quotes the case's own identifiers
+    (`record_identifiers`: an order number, 尾号1234); it is any polite request (a cue of
     the details_request element), or a direct question (a sentence ending in one of
     `question_marks`), that names a missing detail or one of `information_words`.
     """
@@ -298,6 +299,7 @@ class StructureSection(Model):
     vague_deadlines: list[str] = Field(default_factory=list)
     greetings: list[Regex] = Field(default_factory=list)
     record_known: list[Regex] = Field(default_factory=list)
+    record_identifiers: list[Regex] = Field(default_factory=list)
     information_words: list[Regex] = Field(default_factory=list)
     question_marks: list[str] = Field(default_factory=list)
 

@@ -9,7 +9,10 @@ negated promise (不能保证今天…). Which deadline a commitment is held to 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal, NamedTuple
+
+from guards.clauses import Span
 
 TimeKind = Literal["duration", "relative_day", "immediate"]
 
@@ -108,12 +111,17 @@ _RELATIVE = (
 _IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
 # A time named for something to happen, without a duration: a weekday, a clock time, a date, a
 # part of a day, in English after by/on/before. The structure's solution accepts them (本周六上午
-# 9点的检测, 20点50那班, by Friday); whether they are promises is not judged.
-_SCHEDULED = re.compile(
-    r"(?:这|本|下)?(?:周|星期|礼拜)[一二三四五六日天]|[0-9一二三四五六七八九十两]{1,3}[点:：](?:[0-9]{1,2}分?|半)?|"
-    r"[0-9]{1,2}月[0-9]{1,2}[日号]|(?:中午|下午|晚上|傍晚|上午)(?:前|之前)|"
-    r"(?i:(?:by|on|before|until) "
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|today|noon|end of))"
+# 9点的检测, 20点50那班, by Friday); whether they are promises is not judged. Separate patterns,
+# each starting with literals or a character class, so that `re` skips ahead by first character.
+_SCHEDULED = (
+    re.compile(r"(?:这周|本周|下周|周|星期|礼拜)[一二三四五六日天]"),
+    re.compile(r"[0-9一二三四五六七八九十两]{1,3}[点:：](?:[0-9]{1,2}分?|半)?"),
+    re.compile(r"[0-9]{1,2}月[0-9]{1,2}[日号]"),
+    re.compile(r"(?:中午|下午|晚上|傍晚|上午)(?:前|之前)"),
+    re.compile(
+        r"(?i:(?:by|on|before|until) "
+        r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|today|noon|end of))"
+    ),
 )
 # What 马上/立即 must come before to be a time for a solution: an action that resolves something
 # (马上为您退款), not one that only looks into it (马上为您查询).
@@ -281,21 +289,20 @@ def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpr
     return [expr for expr in judged if expr is not None]
 
 
-def names_a_time(norm: str, start: int = 0, end: int | None = None) -> bool:
-    """True when [start, end) of `norm` names when something will happen: a duration or day that is
-    not past, conditional, negated or a policy period (需要两三分钟, 明天), a weekday, a clock time or
-    a date (本周六上午9点), or 马上/立即 before an action that resolves something (马上为您退款, not
-    马上为您查询) — a concrete time, which 尽快 is not."""
-    stop = len(norm) if end is None else end
-    for kind, match in _leftmost(norm[:stop], immediate=True):
-        if match.start() < start:
-            continue
+def named_times(norm: str) -> Iterator[Span]:
+    """Where `norm` names when something will happen, lazily: a duration or day that is not past,
+    conditional, negated or a policy period (需要两三分钟, 明天), 马上/立即 right before an action
+    that resolves something (马上为您退款, not 马上为您查询), a weekday, a clock time or a date
+    (本周六上午9点) — a concrete time, which 尽快 is not."""
+    for kind, match in _leftmost(norm, immediate=True):
         if kind == "immediate":
             if _RESOLVING_ACTION.match(norm, match.end()):
-                return True
+                yield Span(*match.span())
         elif not _blocked(norm, match):
-            return True
-    return _SCHEDULED.search(norm, start, stop) is not None
+            yield Span(*match.span())
+    for pattern in _SCHEDULED:
+        for match in pattern.finditer(norm):
+            yield Span(*match.span())
 
 
 def _blocked(norm: str, match: re.Match[str]) -> bool:
