@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple, Protocol
 from guards.patterns import PolicyPattern
 from guards.policy import Channel, FindingCategory, Scenario
 from guards.text import Document, fold, strip_invisible
-from guards.timeexpr import TimeExpression, find_time_expressions, named_times
+from guards.timeexpr import TimeExpression, TimeMention, find_time_expressions, named_times, time_mentions
 from guards.violation import Suppressed, Violation
 
 Speaker = Literal["customer", "agent"]
@@ -74,9 +74,14 @@ class CheckContext:
         return tuple(fold(strip_invisible(t.text)) for t in self.history if t.speaker == "agent")
 
     @cached_property
+    def time_mentions(self) -> list[TimeMention]:
+        """The reply's durations, days and immediate words, found once for the guards that judge them."""
+        return time_mentions(self.doc.norm)
+
+    @cached_property
     def deadlines(self) -> list[TimeExpression]:
         """Time commitments with a deadline (not 马上/立即) in the agent's own words (quotes left out)."""
-        found = find_time_expressions(self.doc.norm, immediate=False)
+        found = find_time_expressions(self.doc.norm, immediate=False, mentions=self.time_mentions)
         return [t for t in found if not self.doc.is_quoted(t.start, t.end)]
 
     @cached_property
@@ -85,7 +90,8 @@ class CheckContext:
         that is no commitment to judge (本周六上午9点, 马上为您退款, 需要两三分钟)."""
         if self.deadlines:
             return True
-        return any(not self.doc.is_quoted(start, end) for start, end in named_times(self.doc.norm))
+        named = named_times(self.doc.norm, self.time_mentions)
+        return any(not self.doc.is_quoted(start, end) for start, end in named)
 
 
 class Guard(Protocol):

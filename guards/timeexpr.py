@@ -264,37 +264,48 @@ def _judged(norm: str, kind: TimeKind, match: re.Match[str]) -> TimeExpression |
     return TimeExpression(start, end, 0.0, "immediate", norm[start:end])
 
 
-def _leftmost(norm: str, immediate: bool) -> list[tuple[TimeKind, re.Match[str]]]:
-    """The matches of every kind from left to right, without overlaps: at the same start a
-    duration wins over a day, a day over an immediate word, as one alternation would decide."""
-    scans = _SCANS if immediate else _SCANS[:2]
+class TimeMention(NamedTuple):
+    """A time expression found in the text before it is judged: its kind and its match."""
+
+    kind: TimeKind
+    match: re.Match[str]
+
+
+def time_mentions(norm: str) -> list[TimeMention]:
+    """Every duration, day and immediate word from left to right, without overlaps: at the same
+    start a duration wins over a day, a day over an immediate word, as one alternation would
+    decide. Find them once and pass them to `find_time_expressions` and `named_times`."""
     found = sorted(
-        ((kind, match) for kind, pattern in scans for match in pattern.finditer(norm)),
-        key=lambda found: found[1].start(),  # stable: the order of the scans breaks ties
+        (TimeMention(kind, match) for kind, pattern in _SCANS for match in pattern.finditer(norm)),
+        key=lambda mention: mention.match.start(),  # stable: the order of the scans breaks ties
     )
-    kept: list[tuple[TimeKind, re.Match[str]]] = []
-    for kind, match in found:
-        if not kept or match.start() >= kept[-1][1].end():
-            kept.append((kind, match))
+    kept: list[TimeMention] = []
+    for mention in found:
+        if not kept or mention.match.start() >= kept[-1].match.end():
+            kept.append(mention)
     return kept
 
 
-def find_time_expressions(norm: str, *, immediate: bool = True) -> list[TimeExpression]:
+def find_time_expressions(
+    norm: str, *, immediate: bool = True, mentions: list[TimeMention] | None = None
+) -> list[TimeExpression]:
     """Every time commitment in `norm`, in order; past, conditional and negated ones are left out.
 
     Immediate words (马上, 立即 …) are always reported unless `immediate` is false: whether what
-    follows them is in the agent's control is for the phrase rules to judge.
+    follows them is in the agent's control is for the phrase rules to judge. (No immediate word
+    shares a character with a duration or a day, so leaving them out changes no other match.)
     """
-    judged = (_judged(norm, kind, match) for kind, match in _leftmost(norm, immediate))
+    found = time_mentions(norm) if mentions is None else mentions
+    judged = (_judged(norm, m.kind, m.match) for m in found if immediate or m.kind != "immediate")
     return [expr for expr in judged if expr is not None]
 
 
-def named_times(norm: str) -> Iterator[Span]:
+def named_times(norm: str, mentions: list[TimeMention] | None = None) -> Iterator[Span]:
     """Where `norm` names when something will happen, lazily: a duration or day that is not past,
     conditional, negated or a policy period (需要两三分钟, 明天), 马上/立即 right before an action
     that resolves something (马上为您退款, not 马上为您查询), a weekday, a clock time or a date
     (本周六上午9点) — a concrete time, which 尽快 is not."""
-    for kind, match in _leftmost(norm, immediate=True):
+    for kind, match in time_mentions(norm) if mentions is None else mentions:
         if kind == "immediate":
             if _RESOLVING_ACTION.match(norm, match.end()):
                 yield Span(*match.span())
