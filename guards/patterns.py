@@ -76,7 +76,7 @@ class PolicyPattern:
 
     def _for(self, text: str) -> regex.Pattern[str]:
         """The alternation to search `text` with: without the English cues when it has no Latin letter."""
-        if self.without_latin is not None and not _LATIN_LETTER.search(text):
+        if self.without_latin is not None and not _has_latin_letter(text):
             return self.without_latin
         return self.compiled
 
@@ -119,6 +119,13 @@ class PolicyPattern:
 
 
 _LATIN_LETTER = regex.compile("[A-Za-z]")
+
+
+# One check searches the same reply with several cue lists: its answer is kept for the next.
+@functools.lru_cache(maxsize=4)
+def _has_latin_letter(text: str) -> bool:
+    """True when `text` has a Latin letter (English cues can match)."""
+    return _LATIN_LETTER.search(text) is not None
 _GROUP_OPENING = regex.compile(r"\((\?[a-zA-Z]*:)?")
 _OPTIONAL = ("?", "*", "{")
 
