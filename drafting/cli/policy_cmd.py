@@ -134,6 +134,7 @@ def _rules_block(category: str, rows: list[RuleRow]) -> None:
         _field("detects", row.detects)
         _field("patterns", _joined(row.patterns))
         _field("unless", _joined(row.unless))
+        _field("not when", ", ".join(row.not_when))
         _field("applies", row.scope)
         _field("message", row.message)
         _field("suggestion", f"→ {row.suggestion}" if row.suggestion else "")

@@ -28,6 +28,7 @@ class RuleRow:
     source: str
     detects: str = ""
     unless: list[str] = field(default_factory=list)
+    not_when: list[str] = field(default_factory=list)
     scope: str = ""
     note: str = ""
 
@@ -121,6 +122,7 @@ def _phrase_row(rule: PhraseRule, category: Category) -> RuleRow:
         rule.suggestion,
         str(rule.source),
         unless=list(rule.unless),
+        not_when=list(rule.not_when),
         scope=_scope(rule),
         note=rule.note,
     )
