@@ -126,6 +126,8 @@ _LATIN_LETTER = regex.compile("[A-Za-z]")
 def _has_latin_letter(text: str) -> bool:
     """True when `text` has a Latin letter (English cues can match)."""
     return _LATIN_LETTER.search(text) is not None
+
+
 _GROUP_OPENING = regex.compile(r"\((\?[a-zA-Z]*:)?")
 _OPTIONAL = ("?", "*", "{")
 
