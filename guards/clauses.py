@@ -4,7 +4,8 @@ Language mechanics only, the same for every guard and every policy: where clause
 end, whose words a span is (quoted or reported speech is not the agent's own), and the facts of
 the context that can make a matched phrase no finding:
 
-- `condition`: the clause sets a condition or a purpose before it (如果…, 万一…, 即使…, 以免…);
+- `condition`: the clause sets a condition or a purpose before it (如果…, 万一…, 即使…, 以免…) or
+  closes as one (…的话);
 - `negated`: the clause negates or withholds a guarantee before it (不一定, 不能保证, 无法向您保证);
 - `hedged`: the clause is an estimate (预计, 一般, 大概, 可能) or the sentence defers to another
   authority (以审核结果为准);
@@ -69,6 +70,7 @@ _CONDITION = re.compile(
     r"如果|假如|假设|倘若|若是|(?<![主只还就总])要是|万一|无论|不管|即使|即便|哪怕|就算|避免|防止|以免|以防|"
     r"(?<![例比倘])若(?![干])"
 )
+_IF_SO = re.compile("的话")
 _NEGATION = re.compile(
     r"(?:不能|无法|没法|不敢|不可能|难以|没有办法|没办法|不好|并不|并没有|不|没)"
     r"(?:提前|事先|现在)?(?:向|跟|给|和|为)?(?:您|你)?(?:说)?(?:百分之百|百分百|完全)?"
@@ -174,7 +176,10 @@ def decide(text: str, start: int, end: int, facts: Sequence[ContextFact]) -> Con
 def _cue(text: str, clause_start: int, start: int, end: int, fact: ContextFact) -> str | None:
     """The words that show `fact` for the match [start, end) whose clause starts at `clause_start`."""
     if fact == "condition":
-        return _before(_CONDITION, text, clause_start, start)
+        cue = _before(_CONDITION, text, clause_start, start)
+        if cue is None and _IF_SO.search(text, end, _end_at(_CLAUSE_MARK, text, end)):
+            cue = "的话"  # 没有的话… : a condition that closes its clause
+        return cue
     if fact == "negated":
         # A negation may end inside the match (不能保证 before 保证…到): it must start before it.
         found = _NEGATION.search(text, clause_start, end)

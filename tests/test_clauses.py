@@ -47,6 +47,7 @@ DECISIONS = [
     ("昨天已经给您补偿过运费", "补偿", "past", "已经"),
     ("如果您不知道订单号也没关系", "不知道", "condition", "如果"),
     ("以免您操作错误导致损坏", "操作错误", "condition", "以免"),
+    ("您需要咨询售后的话可以告诉我", "咨询售后", "condition", "的话"),
     ("麻烦您自己查看一下物流", "自己查看", "request", "麻烦"),
     # What is not cancelled: a new commitment after a past fact, a guarantee in its own clause.
     ("我已经跟仓库说了保证明天到", "保证明天到", None, None),
