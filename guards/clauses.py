@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 # Clause and sentence boundaries, in both widths.
 CLAUSE_END = "，。,.!?！？；;:：\n"
@@ -35,15 +35,7 @@ _UP_TO_SENTENCE_MARK = re.compile(f".*{_SENTENCE_MARK.pattern}", re.DOTALL)
 ContextFact = Literal[
     "condition", "negated", "hedged", "past", "request", "information_question", "rhetorical_question"
 ]
-CONTEXT_FACTS: tuple[ContextFact, ...] = (
-    "condition",
-    "negated",
-    "hedged",
-    "past",
-    "request",
-    "information_question",
-    "rhetorical_question",
-)
+CONTEXT_FACTS: tuple[ContextFact, ...] = get_args(ContextFact)
 QuestionKind = Literal["statement", "information", "rhetorical"]
 
 

@@ -233,17 +233,33 @@ def _clause_before(norm: str, start: int) -> str:
     return window[marks.end() :] if marks else window
 
 
+class _Surroundings(NamedTuple):
+    """What the clause says right before and right after a time expression (see _BEFORE, _AFTER)."""
+
+    before: re.Match[str] | None
+    after: re.Match[str] | None
+
+    @property
+    def blocked(self) -> bool:
+        """True when the time is the past, a condition, a negation or a policy period."""
+        return any(found is not None and found.group("block") is not None for found in self)
+
+
+def _surroundings(norm: str, start: int, end: int) -> _Surroundings:
+    """The lead-in or block before [start, end) in its clause, and the action or block after it."""
+    return _Surroundings(
+        _BEFORE.search(_clause_before(norm, start)), _AFTER.match(norm, end, end + _LOOKAHEAD)
+    )
+
+
 def _is_commitment(norm: str, start: int, end: int, suffix: str, *, ago_is_past: bool) -> bool:
     """True when the time at [start, end) is promised, not past, conditional or negated."""
-    before = _BEFORE.search(_clause_before(norm, start))
-    if before is not None and before.group("block") is not None:
-        return False
-    after = _AFTER.match(norm, end, end + _LOOKAHEAD)
-    if after is not None and after.group("block") is not None:
+    around = _surroundings(norm, start, end)
+    if around.blocked:
         return False
     if suffix in _AGO:
         return not ago_is_past  # "3天前" is the past; "明天中午前" is a deadline
-    return suffix in _WITHIN or before is not None or after is not None
+    return suffix in _WITHIN or around.before is not None or around.after is not None
 
 
 def _judged(norm: str, kind: TimeKind, match: re.Match[str]) -> TimeExpression | None:
@@ -318,11 +334,5 @@ def named_times(norm: str, mentions: list[TimeMention] | None = None) -> Iterato
 
 def _blocked(norm: str, match: re.Match[str]) -> bool:
     """True when the time of `match` is the past, a condition, a negation or a policy period."""
-    before = _BEFORE.search(_clause_before(norm, match.start()))
-    if before is not None and before.group("block") is not None:
-        return True
-    after = _AFTER.match(norm, match.end(), match.end() + _LOOKAHEAD)
-    if after is not None and after.group("block") is not None:
-        return True
     suffix = match.groupdict().get("suffix") or ""
-    return suffix in _AGO
+    return _surroundings(norm, match.start(), match.end()).blocked or suffix in _AGO
