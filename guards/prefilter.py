@@ -123,9 +123,13 @@ _BOUNDED_REPEAT = re.compile(r"(?<!\\)\{(\d*),\d*\}")
 
 
 def _loosened(pattern: str) -> str:
-    """`pattern` with each bounded repeat's upper bound dropped (x{0,12} -> x*, x{8,12} -> x{8,}):
-    it matches a superset, which is all a prefilter needs, and Hyperscan compiles it several times
-    faster. The lower bound stays, or [0-9]{8,} would match the empty string in every reply."""
-    return _BOUNDED_REPEAT.sub(
-        lambda m: f"{{{m.group(1)},}}" if m.group(1) not in ("", "0") else "*", pattern
-    )
+    """`pattern` with each bounded repeat made unbounded (x{0,12} -> x*, x{8,12} -> x+): it matches
+    a superset, which is all a prefilter needs, and Hyperscan compiles it several times faster. A
+    repeat that needs at least one keeps needing one, or [0-9]{8,} would match the empty string in
+    every reply (keeping the whole lower bound made compiling the policy a second slower)."""
+    return _BOUNDED_REPEAT.sub(_without_bounds, pattern)
+
+
+def _without_bounds(repeat: re.Match[str]) -> str:
+    """{0,n} as *, {m,n} with m >= 1 as +."""
+    return "*" if repeat.group(1) in ("", "0") else "+"
