@@ -14,11 +14,14 @@ from guards.violation import RuleFinding, Violation
 # Every width and form of ! and ?; ‼ ⁇ ⁈ ⁉ are two marks in one character.
 _MARKS = "!！﹗︕?？﹖︖"
 _DOUBLE_MARKS = "‼⁇⁈⁉"
-_REPEATED = re.compile(f"[{_MARKS}]{{2,}}|[{_DOUBLE_MARKS}]+")
+# Two patterns, not one alternation: each starts with a class, so `re` skips ahead to a mark.
+_REPEATED_MARKS = re.compile(f"[{_MARKS}]{{2,}}")
+_DOUBLE_MARK_RUN = re.compile(f"[{_DOUBLE_MARKS}]+")
 _EXCLAMATION = re.compile("[!！﹗︕]")
-# A run of capitals that is a word of its own (no letter right before or after).
-# Words of capitals (two or more, or a lone I between others), not part of a code (X1, NEWYEAR2024, A_B).
-_CAPS_RUN = re.compile(r"(?<![A-Za-z0-9_'])[A-Z']{2,}(?:[ \t]+(?:[A-Z']{2,}|I))*(?![A-Za-z0-9_'])")
+# Words of capitals (two or more, or a lone I between others), not part of a code (X1, NEWYEAR2024,
+# A_B): no letter, digit or _ right before or after. The check before comes after the first
+# capital so that the pattern starts with a class and `re` skips ahead to the next capital.
+_CAPS_RUN = re.compile(r"[A-Z'](?<![A-Za-z0-9_'][A-Z'])[A-Z']+(?:[ \t]+(?:[A-Z']{2,}|I))*(?![A-Za-z0-9_'])")
 
 
 class ToneGuard:
@@ -56,7 +59,9 @@ class ToneGuard:
         """Repeated marks (？？, ！！), then each exclamation mark that is not part of one."""
         norm = ctx.doc.norm
         found: list[Violation] = []
-        repeated = [match.span() for match in _REPEATED.finditer(norm)]
+        repeated = sorted(
+            m.span() for pattern in (_REPEATED_MARKS, _DOUBLE_MARK_RUN) for m in pattern.finditer(norm)
+        )
         for start, end in repeated:
             found += self._emit(ctx, self._repeated, start, end)
         template = self._template_marks.get(ctx.channel)
