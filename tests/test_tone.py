@@ -89,6 +89,14 @@ FLAGGED = [
     ),
     pytest.param(Case("你必须注意保管好密码。", (("tone.use_nin", "你"),)), id="cancelled-rule-keeps-others"),
     pytest.param(Case("嗯嗯，好的。", (("tone.phone_filler", "嗯嗯"),), channel="phone"), id="phone-en-en"),
+    pytest.param(Case("预售的，七天内发，慌啥呀。", (("tone.rebuking", "慌啥呀"),)), id="rebuke-hurry"),
+    pytest.param(Case("犯不着发这么大火吧。", (("tone.rebuking", "犯不着发这么大火"),)), id="rebuke-anger"),
+    pytest.param(Case("您说话放尊重一点。", (("tone.rebuking", "说话放尊重一点"),)), id="rebuke-words"),
+    pytest.param(
+        Case("再这样我们只能挂断了。", (("tone.rebuking", "再这样我们只能挂"),), channel="phone"),
+        id="threaten-to-hang-up",
+    ),
+    pytest.param(Case("已经登记了，老实等着吧。", (("tone.rebuking", "老实等着吧"),)), id="just-wait"),
 ]
 
 CLEAN = [
@@ -128,6 +136,9 @@ CLEAN = [
     pytest.param(Case("这也不会影响您的正常使用。"), id="will-not-affect"),
     pytest.param(Case("您看好了哪一款呢？"), id="which-one-you-like"),
     pytest.param(Case("请问我解释清楚了吗？"), id="004-check-understanding"),
+    pytest.param(Case("师傅下午上门，您在家等着就行。"), id="reassuring-wait-at-home"),
+    pytest.param(Case("我们急您所急，您先消消气。"), id="we-share-your-hurry"),
+    pytest.param(Case("请问是什么原因导致的呢？"), id="asking-the-cause"),
     pytest.param(Case("您说过几次这个问题，非常抱歉一直没有解决。"), id="reported-repetition"),
     pytest.param(Case("我们会分几次为您发货。"), id="several-shipments"),
     pytest.param(Case("非常理解您的感受，请您别着急，我们一定会帮您妥善处理。"), id="003-soothe"),
