@@ -7,8 +7,8 @@ the context that can make a matched phrase no finding:
 - `condition`: the clause sets a condition or a purpose before it (如果…, 万一…, 即使…, 以免…) or
   closes as one (…的话);
 - `negated`: the clause negates or withholds a guarantee before it (不一定, 不能保证, 无法向您保证);
-- `hedged`: the clause is an estimate (预计, 一般, 大概, 可能) or the sentence defers to another
-  authority (以审核结果为准);
+- `hedged`: the clause is an estimate (预计, 一般, 大概, 可能), asks whether (能否当天修好要看…), or
+  the sentence defers to another authority (以审核结果为准);
 - `past`: the clause reports something already done (已经/已于… with nothing new promised between);
 - `request`: the clause politely asks the customer for something (请您, 麻烦您, 能否);
 - `information_question` / `rhetorical_question`: the kind of question the sentence is.
@@ -71,6 +71,8 @@ _NEGATION = re.compile(
 )
 _HEDGE_BEFORE = re.compile(
     r"预计|预估|估计|一般(?!般)|通常|正常情况下|正常来说|大约|大概|大致|可能|也许|或许|应该(?:会|能|可以)|争取|尽量|力争|"
+    # Whether it happens is the question, not a promise (能否当天修好要看具体故障).
+    r"能否|是否|能不能|会不会|可否|有没有|"
     r"(?i:(?:usually|normally|expected to|estimated|probably))"
 )
 _HEDGE_AFTER = re.compile(r"以[^，。,.!?！？；;]{0,14}为准|(?i:subject to)")

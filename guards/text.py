@@ -51,6 +51,8 @@ _SPACED_CJK = re.compile(
 )
 _SPELLED_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 _SPELLED_NUMBER = re.compile("[零〇一二三四五六七八九幺]{7,}")
+# The quick test first: _SPACED_CJK starts at every Chinese character, so look for a space before.
+_SPACE = re.compile("[ \t\u3000\u00a0]")
 
 
 @functools.cache
@@ -111,7 +113,7 @@ def normalize_pattern(pattern: str) -> str:
 def _kept_positions(text: str) -> list[int] | None:
     """Positions of the characters the guards read, or None for all of them: invisible characters
     and the spaces between two Chinese characters (保 证 今 天 到 账) are left out."""
-    if not _INVISIBLE.search(text) and not _SPACED_CJK.search(text):
+    if not _INVISIBLE.search(text) and not (_SPACE.search(text) and _SPACED_CJK.search(text)):
         return None
     visible = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
     return [i for n, i in enumerate(visible) if not _space_between_cjk(text, visible, n)]

@@ -140,6 +140,61 @@ FLAGGED = [
         id="thats-not-how-it-is",
     ),
     pytest.param(Case("您这是无理取闹。", (("ba.argue", "无理取闹"),)), id="unreasonable"),
+    pytest.param(
+        Case("这张卡是您自己没按时还款，才产生的利息。", (("ba.customer_fault", "您自己没"),)),
+        id="your-own-doing",
+    ),
+    pytest.param(
+        Case(
+            "肯定是您摔过，屏幕不会自己裂。",
+            (
+                ("ba.customer_fault", "肯定是您摔"),
+                ("ba.customer_fault", "不会自己裂"),
+            ),
+        ),
+        id="surely-you-dropped-it",
+    ),
+    pytest.param(
+        Case("您是不是用了非原装的充电器？", (("ba.customer_fault", "您是不是用了非"),)),
+        id="did-you-use-another-charger",
+    ),
+    pytest.param(
+        Case("这道划痕说不定是原来就有的。", (("ba.customer_fault", "说不定是原来"),)), id="was-there-before"
+    ),
+    pytest.param(
+        Case("这个鉴定结论我们是不认的。", (("ba.argue", "结论我们是不认的"),)), id="we-do-not-accept"
+    ),
+    pytest.param(
+        Case("水表不会多计的，您家就是用得多。", (("ba.argue", "水表不会多计的"),)),
+        id="the-meter-cannot-be-wrong",
+    ),
+    pytest.param(Case("挤压变形在运输中是难免的哈。", (("ba.dismissive", "难免的哈"),)), id="unavoidable"),
+    pytest.param(
+        Case("外观有点刮花，不影响使用就好。", (("ba.dismissive", "不影响使用就好"),)), id="still-usable"
+    ),
+    pytest.param(
+        Case("建议您养成定期备份的习惯。", (("ba.dismissive", "建议您养成定期备份的习惯"),)),
+        id="lecture-habit",
+    ),
+    pytest.param(Case("这个是办卡的基本常识。", (("ba.dismissive", "是办卡的基本常识"),)), id="common-sense"),
+    pytest.param(
+        Case("请您平时多留意短信通知。", (("ba.dismissive", "请您平时多留意"),)), id="lecture-pay-attention"
+    ),
+    pytest.param(Case("我们也是照章办事。", (("ba.dismissive", "照章办事"),)), id="by-the-book"),
+    pytest.param(Case("协议上都写了呀。", (("ba.dismissive", "协议上都写了呀"),)), id="it-is-written"),
+    pytest.param(Case("这一点早就跟您说明过。", (("ba.dismissive", "早就跟您说明过"),)), id="you-were-told"),
+    pytest.param(
+        Case("您也要体谅一下我们师傅。", (("ba.dismissive", "您也要体谅一下"),)),
+        id="you-should-understand-us",
+    ),
+    pytest.param(Case("有问题就去营业厅找他们。", (("ba.deflect", "有问题就去营业厅"),)), id="ask-the-shop"),
+    pytest.param(
+        Case("退款快慢主要还是看您这边了。", (("ba.dismissive", "主要还是看您这边了"),)), id="up-to-you"
+    ),
+    pytest.param(
+        Case("一个周末都腾不出时间来取吗？", (("ba.rhetorical_question", "都腾不出时间来取吗？"),)),
+        id="no-time-at-all",
+    ),
 ]
 
 CLEAN = [
@@ -208,6 +263,19 @@ CLEAN = [
     ),
     pytest.param(Case("为了避免您操作失误，我们建议按步骤操作。"), id="to-avoid-mistakes"),
     pytest.param(Case("如果不是这样的，请告诉我。"), id="conditional-not-so"),
+    pytest.param(Case("是我们物业的责任，我们马上派人处理。"), id="our-own-responsibility"),
+    pytest.param(Case("不需要您自己去找快递，我们来联系。"), id="no-errand-for-you"),
+    pytest.param(Case("因为您还在保修期内，符合免费维修的条件。"), id="reason-in-your-favour"),
+    pytest.param(Case("您办理时页面默认勾选了短信提醒，我已帮您取消。"), id="page-default"),
+    pytest.param(Case("请您今后留意使用安全。"), id="safety-advice"),
+    pytest.param(Case("您应当妥善保管好密码。"), id="safekeeping-advice"),
+    pytest.param(Case("这个功能原来就有的。"), id="feature-was-there"),
+    pytest.param(Case("您是不是买了两件？"), id="information-question"),
+    pytest.param(Case("我们绝对不会泄露您的个人信息。"), id="privacy-reassurance"),
+    pytest.param(Case("具体选哪款主要看您的需求。"), id="depends-on-your-needs"),
+    pytest.param(Case("您以后多关注店铺活动哦。"), id="follow-the-shop"),
+    pytest.param(Case("您那边都没有收到吗？"), id="nothing-arrived-question"),
+    pytest.param(Case("这个是我们售后负责的，您可以直接联系我。"), id="our-own-department"),
 ]
 
 

@@ -43,6 +43,7 @@ DECISIONS = [
     ("We cannot guarantee delivery by Friday", "guarantee delivery", "negated", "cannot guarantee"),
     ("预计明天就能到账", "明天就能到账", "hedged", "预计"),
     ("我们可以为您全额退款，具体以审核结果为准", "全额退款", "hedged", "以审核结果为准"),
+    ("能否当天修好要看具体故障", "当天修好", "hedged", "能否"),
     ("已为您办理全额退款", "全额退款", "past", "已"),
     ("昨天已经给您补偿过运费", "补偿", "past", "已经"),
     ("如果您不知道订单号也没关系", "不知道", "condition", "如果"),

@@ -88,7 +88,7 @@ def test_show_json_has_every_rule_field_and_section() -> None:
         assert {"id", "category", "severity", "patterns", "suggestion", "source", "message"} <= set(rule)
         assert rule["source"].split(": ", 1)[0].endswith(".txt")
     by_id = {r["id"]: r for r in rules}
-    assert by_id["up.absolute_guarantee"]["not_when"] == ["negated", "past"]  # what cancels it
+    assert by_id["up.absolute_guarantee"]["not_when"] == ["negated", "past", "condition"]  # what cancels it
     assert {c["id"] for c in view["commitments"]} == commitment_ids()
     assert {s["scenario"] for s in view["structure"]["scenarios"]} >= {"complaint", "after_sales", "urgent"}
     assert len(view["decisions"]) == len(policy.decisions)

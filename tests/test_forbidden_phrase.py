@@ -105,6 +105,19 @@ FLAGGED = [
     pytest.param(Case("这个我们做不了。", (("fp.cannot_do", "这个我们做不了"),)), id="cannot-do-liao"),
     pytest.param(Case("我实在无能为力。", (("fp.nothing_we_can_do", "我实在无能为力"),)), id="powerless"),
     pytest.param(Case("不好意思，久等了。", (("fp.sorry_for_wait", "久等了"),)), id="kept-waiting-bare"),
+    pytest.param(
+        Case("流程就是这样的。", (("fp.its_the_rule", "流程就是这样的"),)), id="procedure-is-what-it-is"
+    ),
+    pytest.param(Case("全国都一样，没有例外。", (("fp.its_the_rule", "全国都一样"),)), id="same-everywhere"),
+    pytest.param(
+        Case("您自己对照说明操作一下就行。", (("fp.read_manual", "您自己对照说明操作一下就行"),)),
+        id="follow-it-yourself",
+    ),
+    pytest.param(
+        Case("说明书上都有，您自己照着做吧。", (("fp.read_manual", "您自己照着做"),)),
+        id="follow-it-yourself-2",
+    ),
+    pytest.param(Case("多大点事儿。", (("fp.dismissive", "多大点事儿"),)), id="no-big-deal"),
 ]
 
 CLEAN = [
@@ -170,6 +183,9 @@ CLEAN = [
     ),
     pytest.param(Case("马上为您查询，请稍等1分钟。"), id="action-then-one-minute"),
     pytest.param(Case("请您稍等1-2分钟，我马上为您处理。"), id="one-to-two-minutes"),
+    pytest.param(Case("这件事情我们会跟进。"), id="this-matter"),
+    pytest.param(Case("您可以对照订单核对一下数量吗？"), id="please-compare"),
+    pytest.param(Case("请您仔细阅读协议后再确认。"), id="read-before-signing"),
 ]
 
 

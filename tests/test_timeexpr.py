@@ -123,6 +123,9 @@ NOT_COMMITMENTS = [
     pytest.param("我们提供24小时在线服务", id="24h-service"),
     pytest.param("这两天有点忙", id="these-days"),
     pytest.param("我们会尽快为您处理", id="vague"),
+    pytest.param("单次充满续航约8小时", id="battery-life-about"),
+    pytest.param("平均提分在1分左右", id="fen-is-a-score-not-minutes"),
+    pytest.param("十分抱歉给您添麻烦了", id="shi-fen-is-very"),
     pytest.param("", id="empty"),
 ]
 

@@ -97,6 +97,29 @@ FLAGGED = [
         id="threaten-to-hang-up",
     ),
     pytest.param(Case("已经登记了，老实等着吧。", (("tone.rebuking", "老实等着吧"),)), id="just-wait"),
+    pytest.param(Case("收到啦老铁。", (("tone.casual_address", "老铁"),)), id="casual-address"),
+    pytest.param(
+        Case(
+            "这都让您碰上了，运气真好啊。",
+            (
+                ("tone.sarcastic", "这都让您碰上了"),
+                ("tone.sarcastic", "运气真好啊"),
+            ),
+        ),
+        id="mock-luck",
+    ),
+    pytest.param(
+        Case("您再问我也还是这个答复。", (("tone.impatient", "再问我也还是这个"),)), id="same-answer"
+    ),
+    pytest.param(Case("别再来问进度了。", (("tone.impatient", "别再来问进度了"),)), id="stop-asking"),
+    pytest.param(Case("听明白没有？", (("tone.impatient", "听明白没有"),)), id="understood-or-not"),
+    pytest.param(
+        Case("还有其他客户在排队。", (("tone.impatient", "还有其他客户在排队"),)), id="others-waiting"
+    ),
+    pytest.param(
+        Case("要就下单，不要就算了。", (("tone.impatient", "要就下单，不要就算了"),)),
+        id="take-it-or-leave-it",
+    ),
 ]
 
 CLEAN = [

@@ -133,6 +133,11 @@ CLEAN = [
     pytest.param(
         Case("您收到的短信说“24小时内联系您”，" + COMMITMENT_003, scenario="complaint"), id="quoted-deadline"
     ),
+    pytest.param(Case("是否当天能修好要看零件库存。", scenario="after_sales"), id="whether-is-no-promise"),
+    pytest.param(Case("早一天寄回就早一天退款。", scenario="after_sales"), id="sooner-you-send"),
+    pytest.param(Case("标准发放的餐食已经送到。", scenario="after_sales"), id="zhun-inside-a-word"),
+    pytest.param(Case("这么久的等待一定让您很疲惫。", scenario="after_sales"), id="empathy-yi-ding"),
+    pytest.param(Case("我们一定会好好处理。", scenario="after_sales"), id="we-will-handle-it-well"),
 ]
 
 
@@ -325,6 +330,48 @@ FLAGGED = [
             "complaint",
         ),
         id="zero-width-inside-span",
+    ),
+    pytest.param(
+        Case(
+            "这款电池百分之一百不会鼓包。", (("up.absolute_guarantee", "block", "百分之一百不会"),), "price"
+        ),
+        id="one-hundred-percent",
+    ),
+    pytest.param(
+        Case("放心，明天一准给您送到。", (("up.absolute_guarantee", "block", "一准给您送到"),), "price"),
+        id="yi-zhun",
+    ),
+    pytest.param(
+        Case("换了新主板啥毛病都不会有。", (("up.absolute_guarantee", "block", "啥毛病都不会有"),), "price"),
+        id="nothing-can-go-wrong",
+    ),
+    pytest.param(
+        Case("这单我给您再让两百块。", (("up.compensation", "block", "给您再让两百块"),), "price"),
+        id="a-discount-they-grant",
+    ),
+    pytest.param(
+        Case("运费我自掏腰包给您补上。", (("up.compensation", "block", "运费我自掏腰包给您补"),), "price"),
+        id="out-of-pocket",
+    ),
+    pytest.param(
+        Case("检测和更换全都给您免费。", (("up.compensation", "block", "全都给您免费"),), "price"),
+        id="all-free",
+    ),
+    pytest.param(
+        Case("一分钱都不用您出。", (("up.compensation", "block", "一分钱都不用您出"),), "price"),
+        id="not-a-cent",
+    ),
+    pytest.param(
+        Case("差价我直接退给您。", (("up.compensation", "block", "差价我直接退给您"),), "price"),
+        id="price-difference",
+    ),
+    pytest.param(
+        Case(
+            "停电是线路检修，过两天就恢复了。",
+            (("up.immediate_outcome", "block", "过两天就恢复了"),),
+            "price",
+        ),
+        id="back-in-two-days",
     ),
 ]
 

@@ -99,7 +99,8 @@ def draft_command(
         facts=_facts(facts_file) if facts_file else {},
         history=_history(history_file) if history_file else [],
     )
-    policy = load_policy(policy_file)
+    # No file: the built-in policy, compiled once per process (guards.default_compiled).
+    policy = load_policy(policy_file) if policy_file else None
     drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s, strategy=strategy)
     events = (
         drafter.stream_draft(ticket)

@@ -25,12 +25,13 @@ EXIT_NOT_PASSED = 1
 
 def make_drafter(
     *,
-    policy: Policy,
+    policy: Policy | None,
     max_attempts: int,
     timeout_s: float | None = None,
     strategy: StrategyChoice | None = None,
 ) -> Drafter:
-    """A Drafter on the configured endpoint (the openai SDK is loaded only now)."""
+    """A Drafter on the configured endpoint (the openai SDK is loaded only now); `policy` None is the
+    built-in one."""
     from drafting.api import build_drafter
 
     status = status_printer(Console(stderr=True))

@@ -82,7 +82,8 @@ def rewrite_command(
     original = read_text(text, file, "the reply to rewrite")
     customer_text = read_text(customer, None, "the customer's message") if customer is not None else None
     get_tone(tone)  # an unknown tone fails before any model starts
-    policy = load_policy(policy_file)
+    # No file: the built-in policy, compiled once per process (guards.default_compiled).
+    policy = load_policy(policy_file) if policy_file else None
     drafter = make_drafter(policy=policy, max_attempts=max_attempts, timeout_s=timeout_s, strategy=strategy)
     if stream and output_format == "text":
         events = drafter.stream_rewrite(
