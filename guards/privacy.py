@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from guards.clauses import sentence_span
 from guards.context import CheckContext
 from guards.patterns import PolicyPattern
 from guards.policy import Category, Policy, PrivacyKind, PrivacyRule
@@ -62,6 +63,8 @@ _CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
 # An ID-card cue may be followed by how the number was given (身份证号填写的是 …).
 _ID_CUE_LINK = r"(?:填写|登记|预留|留|写|提供|填)?(?:的)?[\s:：#是为码()（）]{0,4}$"
 _YOU = re.compile("[您你]")
+# An address given as the 地址 of what the sentence is about (…，地址是南京市…).
+_GIVEN_AS_ADDRESS = re.compile(r"地址(?:是|为|在)?[:：]?\s*\Z")
 # What separates the words of a mailbox name (customer-care@, service.cn@).
 _MAILBOX_WORD = re.compile("[._-]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -230,10 +233,15 @@ class PrivacyGuard:
                 yield Span(cue.start(), data.end())
 
     def _company_address_before(self, norm: str, start: int) -> bool:
-        """True when a company-address cue (退货地址 …) introduces the address at `start`."""
+        """True when a company-address cue (退货地址 …) introduces the address at `start`: right before
+        it, or anywhere earlier in the sentence when the address is given as its 地址是… (门店周六营业
+        时间是…，地址是…)."""
         if self._company_address is None:
             return False
-        cues = list(self._company_address.finditer(norm, max(0, start - _ADDRESS_CUE_WINDOW), start))
+        window = max(0, start - _ADDRESS_CUE_WINDOW)
+        if _GIVEN_AS_ADDRESS.search(norm, window, start):
+            window = min(window, sentence_span(norm, start, start).start)
+        cues = list(self._company_address.finditer(norm, window, start))
         # 寄到您的地址… is the customer's address even though 寄到 is a company cue.
         return bool(cues) and not _YOU.search(norm, cues[-1].end(), start)
 

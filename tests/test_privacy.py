@@ -166,6 +166,16 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("other-customer-surname-after-cue", "那位顾客赵磊也买了。", [("pv.other_customer", "那位顾客赵磊也")]),
     ("company-return-address", "请寄回地址：上海市浦东新区张江路100号3号楼。", []),
     (
+        "store-address-given-later-in-the-sentence",
+        "我们门店周末营业到晚上九点，地址是杭州市西湖区文三路90号。",
+        [],
+    ),
+    (
+        "customer-address-after-a-store-mention",
+        "门店营业到九点，您的地址是杭州市西湖区文三路90号3栋201室吗？",
+        [("pv.address", "杭州市西湖区文三路90号3栋201室")],
+    ),
+    (
         "company-cue-but-customer-address",
         "新品会寄到您的地址北京市朝阳区建国路88号。",
         [("pv.address", "北京市朝阳区建国路88号")],
