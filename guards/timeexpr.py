@@ -143,8 +143,8 @@ _LOOKAHEAD = 12
 _UP_TO_CLAUSE_MARK = re.compile(r".*[，。,.!?！？；;:：\n]", re.DOTALL)
 # In the clause before: `block` is the past, a threshold or a date right before (等了3天,
 # 超过48小时, 5月3日), a condition (如果3天内…) or a negated promise (我们不能保证今天…);
-# `lead` makes it a commitment (在3天内, 预计明天, 最迟48小时). Leads only match at the end, so
-# a block anywhere in the clause is found first.
+# `relative` ties the time to another event (送货前一天); `lead` makes it a commitment (在3天内,
+# 预计明天, 最迟48小时). Leads only match at the end, so a block anywhere in the clause is found first.
 _BEFORE = re.compile(
     r"(?P<block>((已经|已)(在|于)?|之前|此前|刚才|刚刚|上次|等了|等待了|等待|稍等|请等|等|过去|最近|近|超过|超出|逾期|逾|"
     r"满|足足|整整|都|月|可用|可以用|能用|续航|待机|使用|时长|寿命|保温|保冷|保修|质保|价保|保质期|有效期|延误|迟到|晚了|超时|耽误)"
@@ -153,6 +153,9 @@ _BEFORE = re.compile(
     r"如果|假如|假设|倘若|若是|要是|万一|(?<![例比])[如若](?![期实此何])[^，。]{0,4}\Z|"
     r"(不能|无法|没法|没办法|不敢|不可能|难以|并不|不)(百分之百|完全)?(保证|确保|承诺|担保)|"
     r"不一定|未必|不确定|说不准|不好说|(不能|无法|没法|没办法|不会|不可能|来不及)(在|于)?\s*\Z)|"
+    # Relative to another event or compared (送货前一天, 提前一天, 早一天寄回就早一天到账): it names when
+    # something happens but is no deadline to judge.
+    r"(?P<relative>((?<![目之此以提])前|提前|(?<!最)早|(?<!最)晚|推迟|延后|延迟)\s*(约|大约|大概)?\s*\Z)|"
     r"(?P<lead>(在|(?<![由关对至等属基鉴])于|预计|预估|一般|通常|正常|最迟|最晚|最快|大概|(?<!预)约|争取|保证|"
     r"确保|承诺|一定|肯定|会|将|(?<!可)能|可以|就|(?i:within|in|by))\s*\Z)"
 )
@@ -244,6 +247,11 @@ class _Surroundings(NamedTuple):
         """True when the time is the past, a condition, a negation or a policy period."""
         return any(found is not None and found.group("block") is not None for found in self)
 
+    @property
+    def relative(self) -> bool:
+        """True when the time is counted from another event (送货前一天): when, but no deadline."""
+        return self.before is not None and self.before.group("relative") is not None
+
 
 def _surroundings(norm: str, start: int, end: int) -> _Surroundings:
     """The lead-in or block before [start, end) in its clause, and the action or block after it."""
@@ -253,9 +261,10 @@ def _surroundings(norm: str, start: int, end: int) -> _Surroundings:
 
 
 def _is_commitment(norm: str, start: int, end: int, suffix: str, *, ago_is_past: bool) -> bool:
-    """True when the time at [start, end) is promised, not past, conditional or negated."""
+    """True when the time at [start, end) is promised, not past, conditional, negated or relative to
+    another event."""
     around = _surroundings(norm, start, end)
-    if around.blocked:
+    if around.blocked or around.relative:
         return False
     if suffix in _AGO:
         return not ago_is_past  # "3天前" is the past; "明天中午前" is a deadline

@@ -34,6 +34,7 @@ _TOLERANCE_HOURS = 1e-6
 _AUTHORIZED_CONTEXT = 12
 # Stands in for authorised wording: a character no rule pattern matches.
 _MASK = "\x00"
+_QUESTION_MARKS = ("?", "？")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ class UnkeepablePromiseGuard:
     ) -> Violation | None:
         """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
         text = doc.norm
+        clause_end = clause_span(text, expr.start, expr.end).end
+        if text[clause_end : clause_end + 1] in _QUESTION_MARKS:
+            return None  # its clause asks (明天上午方便吗？ / 哪有当天就到的？): no promise
         sentence_start, sentence_end = sentence_span(text, expr.start, expr.end)
         sentence = text[sentence_start:sentence_end]
         cued = [c for c in applicable.commitments if c.actions.search(sentence)]

@@ -126,6 +126,8 @@ NOT_COMMITMENTS = [
     pytest.param("单次充满续航约8小时", id="battery-life-about"),
     pytest.param("平均提分在1分左右", id="fen-is-a-score-not-minutes"),
     pytest.param("十分抱歉给您添麻烦了", id="shi-fen-is-very"),
+    pytest.param("送货前一天会有短信通知您", id="the-day-before-another-event"),
+    pytest.param("早一天寄回就早一天退款", id="comparison"),
     pytest.param("", id="empty"),
 ]
 

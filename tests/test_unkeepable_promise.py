@@ -138,6 +138,7 @@ CLEAN = [
     pytest.param(Case("标准发放的餐食已经送到。", scenario="after_sales"), id="zhun-inside-a-word"),
     pytest.param(Case("这么久的等待一定让您很疲惫。", scenario="after_sales"), id="empathy-yi-ding"),
     pytest.param(Case("我们一定会好好处理。", scenario="after_sales"), id="we-will-handle-it-well"),
+    pytest.param(Case("跨行转账哪有当天就到账的？", scenario="complaint"), id="a-deadline-in-a-question"),
 ]
 
 
