@@ -82,9 +82,6 @@ FLAGGED = [
         id="002-taobao-kept-waiting",
     ),
     pytest.param(
-        Case("您的投诉我们已经收到。", (("fp.complaint_word", "您的投诉"),)), id="002-complaint-word"
-    ),
-    pytest.param(
         Case("您自己去官网看一下说明吧。", (("fp.read_manual", "您自己去官网看一下说明"),)),
         id="read-manual-on-site",
     ),
@@ -186,6 +183,8 @@ CLEAN = [
     pytest.param(Case("这件事情我们会跟进。"), id="this-matter"),
     pytest.param(Case("您可以对照订单核对一下数量吗？"), id="please-compare"),
     pytest.param(Case("请您仔细阅读协议后再确认。"), id="read-before-signing"),
+    # 002 only suggests 您反映的情况 instead of 投诉; not a forbidden phrase (see not_enforced).
+    pytest.param(Case("您的投诉我们已经收到。"), id="002-complaint-word-is-a-suggestion"),
 ]
 
 
