@@ -219,8 +219,16 @@ class PrivacyGuard:
         if self._address is None or not self._house_number.search(norm):
             return
         for m in self._address.finditer(norm):
-            if not self._company_address_before(norm, m.start()):
+            if not self._company_address_before(norm, m.start()) and not self._names_a_business(norm, m):
                 yield Span(*m.span())
+
+    def _names_a_business(self, norm: str, address: re.Match[str]) -> bool:
+        """True when the address names a business place in it or right after it (物业服务中心一楼,
+        …18号 西南售后中心)."""
+        if self._company_address is None:
+            return False
+        after = min(len(norm), address.end() + _ADDRESS_CUE_WINDOW)
+        return self._company_address.search(norm, address.start(), after) is not None
 
     def _other_customers(self, norm: str) -> Iterator[Span]:
         """Another customer mentioned, with their name, phone or home in the same sentence."""
@@ -256,7 +264,8 @@ def _address_patterns(
     """
     unit = "|".join(sorted(numbers, key=len, reverse=True)) or "号"
     # 1号店, 2号线, 3号馆 name a shop, a metro line, a hall: no house number.
-    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－][0-9A-Za-z]+)?\s?(?:{unit})(?![店铺线馆厅口])"
+    # A * right after it masks the rest (报春路288弄***).
+    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－][0-9A-Za-z]+)?\s?(?:{unit})(?![店铺线馆厅口*＊])"
     if not places:
         return re.compile(house_number), None
     place = "|".join(sorted(places, key=len, reverse=True))

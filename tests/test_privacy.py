@@ -170,6 +170,10 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
         "我们门店周末营业到晚上九点，地址是杭州市西湖区文三路90号。",
         [],
     ),
+    ("service-centre-named-after-its-address", "请寄至：成都市武侯区科华路18号 西南售后中心。", []),
+    ("pick-up-point-in-the-address", "包裹放在小区南门物业服务中心一楼，凭取件码领取。", []),
+    ("masked-after-the-house-number", "新地址为上海市闵行区报春路288弄***，已更新。", []),
+    ("our-shop-address", "本店营业时间为周一至周六，地址为新北市五股区五权路32号。", []),
     (
         "customer-address-after-a-store-mention",
         "门店营业到九点，您的地址是杭州市西湖区文三路90号3栋201室吗？",
