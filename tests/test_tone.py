@@ -120,6 +120,8 @@ FLAGGED = [
         Case("要就下单，不要就算了。", (("tone.impatient", "要就下单，不要就算了"),)),
         id="take-it-or-leave-it",
     ),
+    pytest.param(Case("这个我已经说了三遍了。", (("tone.impatient", "我已经说了"),)), id="said-three-times"),
+    pytest.param(Case("上面回复过了，往上翻一下。", (("tone.impatient", "往上翻"),)), id="scroll-up"),
 ]
 
 CLEAN = [
