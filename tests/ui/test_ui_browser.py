@@ -171,7 +171,7 @@ def test_keyboard_flow_from_paste_to_copy_on_one_screen(
     assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderIconSpinner"]')
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderIconCheck"]')
     wait.until(lambda d: _marks(d) and "通过规范检查" in _body(d))
-    assert {"请您稍等", "您投诉"} <= set(_marks(browser))
+    assert "请您稍等" in _marks(browser)  # a warning: 您投诉 is a wording suggestion, not enforced
     assert len(model.chat_requests) == 2 and all(r.body["stream"] for r in model.chat_requests)
     prompt = model.chat_requests[0].body["messages"][-1]["content"]
     assert (
