@@ -46,13 +46,14 @@ _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
 # A space (any width) between two Chinese characters, possibly past invisible ones.
+_SPACE_CLASS = " \\t\u3000\u00a0"
 _SPACED_CJK = re.compile(
-    f"[{_CJK_CLASS}][{_INVISIBLE_CLASS}]*[ \\t\u3000\u00a0]+[{_INVISIBLE_CLASS}]*[{_CJK_CLASS}]"
+    f"[{_CJK_CLASS}][{_INVISIBLE_CLASS}]*[{_SPACE_CLASS}]+[{_INVISIBLE_CLASS}]*[{_CJK_CLASS}]"
 )
 _SPELLED_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 _SPELLED_NUMBER = re.compile("[零〇一二三四五六七八九幺]{7,}")
 # The quick test first: _SPACED_CJK starts at every Chinese character, so look for a space before.
-_SPACE = re.compile("[ \t\u3000\u00a0]")
+_SPACE = re.compile(f"[{_SPACE_CLASS}]")
 
 
 @functools.cache

@@ -149,8 +149,8 @@ class UnkeepablePromiseGuard:
     ) -> Violation | None:
         """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
         text = doc.norm
-        clause_end = clause_span(text, expr.start, expr.end).end
-        if text[clause_end : clause_end + 1] in _QUESTION_MARKS:
+        clause = clause_span(text, expr.start, expr.end)
+        if text[clause.end : clause.end + 1] in _QUESTION_MARKS:
             return None  # its clause asks (明天上午方便吗？ / 哪有当天就到的？): no promise
         sentence_start, sentence_end = sentence_span(text, expr.start, expr.end)
         sentence = text[sentence_start:sentence_end]
@@ -162,9 +162,8 @@ class UnkeepablePromiseGuard:
             candidates = cued + [d for d in applicable.defaults if d not in cued]
         if not candidates:
             return None
-        clause_start = clause_span(text, expr.start, expr.end).start
         # A hedged estimate (预计/一般…明天到) is no promise, however short.
-        hedged = self._hedges is not None and self._hedges.search(text, clause_start, expr.start) is not None
+        hedged = self._hedges is not None and self._hedges.search(text, clause.start, expr.start) is not None
         allowed = [c.allowed_hours for c in candidates]
         if not hedged and all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
             named = [c for c in candidates if c in cued] or candidates  # name what the sentence is about
