@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guards import due_dates
-from guards.clauses import clause_span, sentence_span
+from guards.clauses import clause_span, decide, sentence_span
 from guards.context import CheckContext
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
@@ -162,8 +162,11 @@ class UnkeepablePromiseGuard:
             candidates = cued + [d for d in applicable.defaults if d not in cued]
         if not candidates:
             return None
-        # A hedged estimate (预计/一般…明天到) is no promise, however short.
-        hedged = self._hedges is not None and self._hedges.search(text, clause.start, expr.start) is not None
+        # A hedged estimate (预计/一般…明天到, 能否当天修好要看…) is no promise, however short: the
+        # context layer's hedges, and the policy's own (最快).
+        hedged = decide(text, expr.start, expr.end, ("hedged",)) is not None or (
+            self._hedges is not None and self._hedges.search(text, clause.start, expr.start) is not None
+        )
         allowed = [c.allowed_hours for c in candidates]
         if not hedged and all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
             named = [c for c in candidates if c in cued] or candidates  # name what the sentence is about

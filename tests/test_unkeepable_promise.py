@@ -88,6 +88,10 @@ CLEAN = [
     # The documents' own usual time may be promised without a hedge; a hedged estimate is no promise.
     pytest.param(Case("我们24小时内发货。", scenario="shipping"), id="usual-24h-dispatch-unhedged"),
     pytest.param(Case("一般12小时发货。", scenario="shipping"), id="hedged-estimate-shorter-than-usual"),
+    # The context layer's hedges count for deadlines too, and the policy's own (最快) beside them.
+    pytest.param(Case("您的包裹估计1小时内到。", scenario="complaint"), id="context-hedge-estimate"),
+    pytest.param(Case("能否1小时内修好要看具体故障。", scenario="urgent"), id="context-hedge-whether"),
+    pytest.param(Case("最快今天下午给您回复。", scenario="complaint"), id="policy-hedge-earliest"),
     pytest.param(Case("我们今天给您回复。", scenario="consult"), id="consult-today-as-fast-as-the-callback"),
     pytest.param(Case("补发件已于今天上午寄出。", scenario="after_sales"), id="past-fact-yiyu"),
     pytest.param(
