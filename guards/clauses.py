@@ -161,6 +161,13 @@ def question_kind(text: str, start: int, end: int) -> QuestionKind:
     return "rhetorical" if _RHETORICAL.search(sentence) else "information"
 
 
+def clause_asks(text: str, start: int, end: int) -> bool:
+    """Whether the clause around [start, end) itself ends with a question mark (明天上午方便吗？),
+    narrower than `question_kind`: in 三天内给您回复，您看这样好吗？ only the second clause asks."""
+    clause_end = _end_at(_CLAUSE_MARK, text, end)
+    return text[clause_end : clause_end + 1] in ("?", "？")
+
+
 def decide(text: str, start: int, end: int, facts: Sequence[ContextFact]) -> ContextDecision | None:
     """The first of `facts` (in the order given) that holds for the match [start, end), or None."""
     clause_start = _clause_start(text, start)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guards import due_dates
-from guards.clauses import clause_span, decide, sentence_span
+from guards.clauses import clause_asks, clause_span, decide, sentence_span
 from guards.context import CheckContext
 from guards.patterns import PolicyPattern
 from guards.phrase_rules import CompiledPhraseRule, RulesByContext, find_phrases
@@ -34,7 +34,6 @@ _TOLERANCE_HOURS = 1e-6
 _AUTHORIZED_CONTEXT = 12
 # Stands in for authorised wording: a character no rule pattern matches.
 _MASK = "\x00"
-_QUESTION_MARKS = ("?", "？")
 
 
 @dataclass(frozen=True)
@@ -149,9 +148,8 @@ class UnkeepablePromiseGuard:
     ) -> Violation | None:
         """A finding when `expr` is shorter than every candidate commitment or longer than every cued one."""
         text = doc.norm
-        clause = clause_span(text, expr.start, expr.end)
-        if text[clause.end : clause.end + 1] in _QUESTION_MARKS:
-            return None  # its clause asks (明天上午方便吗？ / 哪有当天就到的？): no promise
+        if clause_asks(text, expr.start, expr.end):
+            return None  # 明天上午方便吗？ / 哪有当天就到的？: no promise
         sentence_start, sentence_end = sentence_span(text, expr.start, expr.end)
         sentence = text[sentence_start:sentence_end]
         cued = [c for c in applicable.commitments if c.actions.search(sentence)]
@@ -164,8 +162,8 @@ class UnkeepablePromiseGuard:
             return None
         # A hedged estimate (预计/一般…明天到, 能否当天修好要看…) is no promise, however short: the
         # context layer's hedges, and the policy's own (最快).
-        hedged = decide(text, expr.start, expr.end, ("hedged",)) is not None or (
-            self._hedges is not None and self._hedges.search(text, clause.start, expr.start) is not None
+        hedged = decide(text, expr.start, expr.end, ("hedged",)) is not None or self._policy_hedged(
+            text, expr
         )
         allowed = [c.allowed_hours for c in candidates]
         if not hedged and all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
@@ -177,6 +175,14 @@ class UnkeepablePromiseGuard:
             chosen = _most_specific(cued)
             return self._emit(doc, expr, chosen.spec, chosen.spec.within, today, too_fast=False)
         return None
+
+    def _policy_hedged(self, text: str, expr: TimeExpression) -> bool:
+        """Whether one of the policy's own hedges stands before `expr` in its clause."""
+        if self._hedges is None:
+            return False
+        return (
+            self._hedges.search(text, clause_span(text, expr.start, expr.end).start, expr.start) is not None
+        )
 
     def _emit(
         self,

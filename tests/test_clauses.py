@@ -8,6 +8,7 @@ from guards.clauses import (
     CONTEXT_FACTS,
     ContextDecision,
     ContextFact,
+    clause_asks,
     clause_span,
     decide,
     question_kind,
@@ -89,3 +90,19 @@ def test_a_decision_explains_itself_in_one_line() -> None:
     decision = _decide("这个不一定能改成功", "能改成功")
     assert decision is not None
     assert decision.reason("不算承诺") == "否定：“不一定” — 不算承诺"
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "asks"),
+    [
+        ("明天上午方便吗？", "明天上午", True),
+        ("哪有当天就到的?", "当天", True),
+        ("三天内给您回复，您看这样好吗？", "三天内", False),
+        ("三天内给您回复。", "三天内", False),
+    ],
+)
+def test_clause_asks_only_when_its_own_clause_ends_with_a_question_mark(
+    text: str, target: str, asks: bool
+) -> None:
+    start = text.index(target)
+    assert clause_asks(text, start, start + len(target)) is asks
