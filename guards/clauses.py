@@ -118,14 +118,14 @@ _MAX_QUOTE = 200
 # Reported speech: what the customer (or an earlier reply) said, up to the end of the clause.
 # "您说的/您反映的 问题" is a noun phrase, not reported speech, so 的/得 right after the verb
 # (also after 过) ends it: in "您反映的问题我们没办法处理" the agent's 没办法 is their own.
-# A request (请您告诉我…, 麻烦您说一下…) asks for words to come: it reports none (_ASKING, the
-# character before); 您说话… is how the customer speaks, not what they said. Every alternative
-# starts with a plain character, so `re` skips ahead by first character (a lookbehind first
-# would make it try every position).
+# A request (请您告诉我…, 麻烦您说一下…, 您告诉我一下…) asks for words to come: it reports none
+# (_ASKING, the character before, or 一下 after the verb); 您说话… is how the customer speaks,
+# not what they said. Every alternative starts with a plain character, so `re` skips ahead by
+# first character (a lookbehind first would make it try every position).
 _ASKING = "请烦跟和对给向"
 _REPORTED = re.compile(
     r"(?:您|你|客户|对方|之前的?客服|刚才的?客服|上一位的?客服)(刚才|刚刚|之前|此前|也)?"
-    r"(说(?!话)|讲(?!话)|问(?![问一下别])|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得])[:：]?"
+    r"(说(?!话)|讲(?!话)|问(?![问一下别])|表示|提到|提及|反映|反馈|称|告诉我|留言)(说)?(过)?(?!过?[的得]|一?下)[:：]?"
 )
 
 

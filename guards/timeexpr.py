@@ -107,7 +107,7 @@ _RELATIVE = (
     r"(?:上午|下午|中午|晚上|早上|傍晚|白天|下班)?(?:\s*\d{1,2}\s*[点:：]\s*(?:\d{1,2}\s*分?|半)?)?"
     r"\s*(?P<day_suffix>之内|以内|内|之前|以前|前)?"
 )
-_IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就"
+_IMMEDIATE = r"马上|立即|立刻|即刻|立马|现在就|当场|当即"
 # A time named for something to happen, without a duration: a weekday, a clock time, a date, a
 # part of a day, in English after by/on/before. The structure's solution accepts them (本周六上午
 # 9点的检测, 20点50那班, by Friday); whether they are promises is not judged. Separate patterns,
@@ -126,7 +126,8 @@ _SCHEDULED = (
 # (马上为您退款), not one that only looks into it (马上为您查询).
 _RESOLVING_ACTION = re.compile(
     r"(?:就)?(?:为|给|帮)?(?:您|你)?"
-    r"(?:退|补发|补寄|安排|改签|冻结|挂失|停机|修|换|寄|发货|发出|取消|修改|开通|恢复|上门|赔|返还|重新)"
+    r"(?:退|补发|补寄|安排|改签|冻结|挂失|停机|修|换|寄|发货|发出|取消|修改|开通|恢复|上门|赔|返还|重新|"
+    r"到账|到货|送达|送到|办好|处理好|出)"
 )
 # One scan per kind, in the order a tie is decided: each pattern starts with a character class
 # or literals, so `re` skips ahead by first character; one alternation of the three would not.

@@ -37,6 +37,11 @@ def test_quoted_and_reported_speech_are_not_the_agents_words() -> None:
     assert not any("我们会处理" in span for span in spans)  # 您说的问题 is a noun phrase
 
 
+def test_a_request_for_words_to_come_reports_none() -> None:
+    text = "您告诉我一下车牌号和加装的日期，麻烦您说一下订单号"
+    assert quoted_spans(text) == []
+
+
 # (text, match, the fact that cancels it, the cue shown) — None: nothing in the context cancels it.
 DECISIONS = [
     ("这个颜色不一定能补到货", "能补到货", "negated", "不一定"),

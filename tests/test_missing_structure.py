@@ -120,6 +120,29 @@ COMPLETE = [
         ),
         id="urgent-all-given",
     ),
+    # Requests, records, feelings and times said in other words.
+    pytest.param(
+        Case("您好，您肯定很焦心，真的很抱歉。您告诉我一下车牌号和加装的日期，我们2个工作日内联系您。"),
+        id="request-you-tell-me-and-worried",
+    ),
+    pytest.param(
+        Case(
+            "您好，给您带来困扰，理解您的心情，很抱歉。想请您告知当时咨询的大致日期，结果将在2个工作日内回复您。"
+        ),
+        id="request-please-inform",
+    ),
+    pytest.param(
+        Case(
+            "里程迟迟未入账，确实让人心里不踏实，我们很抱歉。我们已将您的会员号和航班信息转交补登团队核查，"
+            "结果将在3个工作日内通过邮件告知您。",
+            scenario="after_sales",
+        ),
+        id="record-passed-on-already",
+    ),
+    pytest.param(
+        Case("白跑一趟确实让人恼火，非常抱歉。请提供一下您的票号，改签确认后当场给您出新的行程单。"),
+        id="solution-on-the-spot",
+    ),
     pytest.param(Case("您好，这款产品支持7天无理由退货。", scenario=None), id="no-scenario-no-structure"),
     pytest.param(Case("您好，这款产品支持7天无理由退货。", scenario="consult"), id="consult-no-structure"),
     pytest.param(Case("亲,一般24小时发货,最迟48小时发货", scenario="shipping"), id="shipping-no-structure"),
