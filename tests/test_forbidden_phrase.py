@@ -115,6 +115,34 @@ FLAGGED = [
         id="follow-it-yourself-2",
     ),
     pytest.param(Case("多大点事儿。", (("fp.dismissive", "多大点事儿"),)), id="no-big-deal"),
+    # The same refusals in everyday words.
+    pytest.param(Case("这个我还真说不上来。", (("fp.not_sure", "说不上来"),)), id="cannot-say"),
+    pytest.param(Case("能不能用我也吃不准哈。", (("fp.not_sure", "吃不准"),)), id="not-certain-chi"),
+    pytest.param(Case("参数这块我是外行。", (("fp.not_sure", "我是外行"),)), id="layman"),
+    pytest.param(
+        Case("物流信息我这边刷不出来。", (("fp.cannot_find_cannot_help", "我这边刷不出来"),)),
+        id="cannot-load",
+    ),
+    pytest.param(Case("自定义字段我们搞不了。", (("fp.cannot_do", "我们搞不了"),)), id="cannot-do-gao"),
+    pytest.param(Case("这件事确实无计可施。", (("fp.nothing_we_can_do", "无计可施"),)), id="no-way-out"),
+    pytest.param(
+        Case("价保是公司统一定的，不给补差价。", (("fp.its_the_rule", "公司统一定的"),)), id="company-set-it"
+    ),
+    pytest.param(
+        Case("政策上就是这么写的。", (("fp.its_the_rule", "政策上就是这么写的"),)), id="policy-says-so"
+    ),
+    pytest.param(
+        Case("请您自行登录官网查阅相关条款。", (("fp.read_manual", "请您自行登录官网查阅"),)),
+        id="look-it-up-yourself",
+    ),
+    pytest.param(
+        Case("公众号推了，您自己翻翻就有。", (("fp.read_manual", "您自己翻翻就有"),)), id="find-it-yourself"
+    ),
+    pytest.param(
+        Case("不好意思让您干等了这么半天。", (("fp.sorry_for_wait", "让您干等了这么半天"),)),
+        id="waited-so-long",
+    ),
+    pytest.param(Case("等下哈，我这边人多。", (("fp.please_wait", "等下哈"),)), id="wait-a-bit"),
 ]
 
 CLEAN = [
@@ -170,6 +198,10 @@ CLEAN = [
     ),
     pytest.param(Case("如果查不到物流信息，我会为您联系快递公司核实。"), id="conditional-cannot-find"),
     pytest.param(Case("如果做不到，我们会提前告知您。"), id="conditional-cannot-do"),
+    pytest.param(Case("您可以自行在官网了解活动规则。"), id="self-service-offer-zixing"),
+    pytest.param(Case("我们需要向您了解一些具体信息。"), id="agent-wants-to-learn"),
+    pytest.param(Case("如果找不到自提点，可以给您约取件。"), id="conditional-cannot-find-zhao"),
+    pytest.param(Case("等下单成功后会有短信通知。"), id="wait-is-part-of-a-word"),
     pytest.param(Case("非常理解您的感受，请您别着急，我们一定会帮您妥善处理。"), id="003-soothe"),
     pytest.param(
         Case(
