@@ -195,6 +195,37 @@ FLAGGED = [
         Case("一个周末都腾不出时间来取吗？", (("ba.rhetorical_question", "都腾不出时间来取吗？"),)),
         id="no-time-at-all",
     ),
+    # Blame in other words: rhetorical questions, not our people, sent elsewhere, lecturing.
+    pytest.param(
+        Case("签收的时候您怎么没当面验货呢？", (("ba.rhetorical_question", "您怎么没当面验货呢？"),)),
+        id="why-did-you-not",
+    ),
+    pytest.param(
+        Case("您确定是在我们行存的？", (("ba.rhetorical_question", "您确定是在我们行存的？"),)),
+        id="are-you-sure",
+    ),
+    pytest.param(Case("不会还是IE吧？", (("ba.rhetorical_question", "不会还是IE吧？"),)), id="still-on-ie"),
+    pytest.param(
+        Case("安装师傅是第三方派的，不是我们的员工。", (("ba.deflect", "不是我们的员工"),)),
+        id="not-our-staff",
+    ),
+    pytest.param(
+        Case("扣费是他们发起的，我们只是代收。", (("ba.deflect", "我们只是代收"),)), id="only-collecting"
+    ),
+    pytest.param(Case("医生的事归医务科管。", (("ba.deflect", "归医务科管"),)), id="someone-elses-job"),
+    pytest.param(
+        Case("您去三楼检验科窗口问问吧。", (("ba.deflect", "您去三楼检验科窗口问问"),)), id="go-ask-there"
+    ),
+    pytest.param(Case("破损责任在承运快递。", (("ba.deflect", "责任在承运快递"),)), id="the-couriers-fault"),
+    pytest.param(Case("当初就不该去外面改。", (("ba.customer_fault", "当初就不该"),)), id="should-not-have"),
+    pytest.param(
+        Case("这类问题本可以避免。", (("ba.customer_fault", "本可以避免"),)), id="could-have-avoided"
+    ),
+    pytest.param(
+        Case("这个常识很多人都知道。", (("ba.customer_fault", "很多人都知道"),)), id="everybody-knows"
+    ),
+    pytest.param(Case("是您没有查收邮件。", (("ba.customer_fault", "您没有查收"),)), id="you-did-not-check"),
+    pytest.param(Case("我们出厂每台都测过的。", (("ba.argue", "出厂每台都测过"),)), id="factory-tested"),
 ]
 
 CLEAN = [
@@ -276,6 +307,10 @@ CLEAN = [
     pytest.param(Case("您以后多关注店铺活动哦。"), id="follow-the-shop"),
     pytest.param(Case("您那边都没有收到吗？"), id="nothing-arrived-question"),
     pytest.param(Case("这个是我们售后负责的，您可以直接联系我。"), id="our-own-department"),
+    pytest.param(Case("我们会核实是不是我们的问题，并尽快联系您。"), id="checking-whether-it-is-ours"),
+    pytest.param(Case("您到时可以咨询一下配送师傅。"), id="at-that-time-not-a-place"),
+    pytest.param(Case("建议您以后可以考虑在其他时间段充值。"), id="advice-for-later"),
+    pytest.param(Case("这件事归我们管，我马上为您处理。"), id="our-own-job"),
 ]
 
 
