@@ -226,6 +226,20 @@ FLAGGED = [
     ),
     pytest.param(Case("是您没有查收邮件。", (("ba.customer_fault", "您没有查收"),)), id="you-did-not-check"),
     pytest.param(Case("我们出厂每台都测过的。", (("ba.argue", "出厂每台都测过"),)), id="factory-tested"),
+    pytest.param(Case("是财务那边开的，您问他们吧。", (("ba.deflect", "您问他们吧"),)), id="ask-them"),
+    pytest.param(
+        Case("您让收款人去工行查吧。", (("ba.deflect", "您让收款人去工行查"),)), id="have-them-check"
+    ),
+    pytest.param(
+        Case("建议您直接与楼下住户沟通。", (("ba.deflect", "您直接与楼下住户沟通"),)),
+        id="settle-it-with-them",
+    ),
+    pytest.param(
+        Case("那是您洗的方法不对吧。", (("ba.customer_fault", "您洗的方法不对"),)), id="wrong-method"
+    ),
+    pytest.param(
+        Case("显示签收那就是送到了。", (("ba.argue", "显示签收那就是送到了"),)), id="shown-as-delivered"
+    ),
 ]
 
 CLEAN = [
@@ -311,6 +325,9 @@ CLEAN = [
     pytest.param(Case("您到时可以咨询一下配送师傅。"), id="at-that-time-not-a-place"),
     pytest.param(Case("建议您以后可以考虑在其他时间段充值。"), id="advice-for-later"),
     pytest.param(Case("这件事归我们管，我马上为您处理。"), id="our-own-job"),
+    pytest.param(Case("非常抱歉，是我们仓库配货时拿错了颜色。"), id="our-warehouse-owned"),
+    pytest.param(Case("根据平台的超时赔付规则，赔付已发放至您的账户。"), id="late-delivery-rule"),
+    pytest.param(Case("退款已完成，如未到账请联系建设银行。"), id="if-not-received-contact-the-bank"),
 ]
 
 

@@ -38,8 +38,13 @@ def test_quoted_and_reported_speech_are_not_the_agents_words() -> None:
 
 
 def test_a_request_for_words_to_come_reports_none() -> None:
-    text = "您告诉我一下车牌号和加装的日期，麻烦您说一下订单号"
+    text = "您告诉我一下车牌号和加装的日期，麻烦您说一下订单号，您问他们吧"
     assert quoted_spans(text) == []
+
+
+def test_you_mean_reports_the_customers_words() -> None:
+    text = "您是说顾问告诉您可以全额退，对吗？"
+    assert [text[s:e] for s, e in quoted_spans(text)] == ["您是说顾问告诉您可以全额退"]
 
 
 # (text, match, the fact that cancels it, the cue shown) — None: nothing in the context cancels it.
