@@ -141,6 +141,16 @@ CLEAN = [
     pytest.param(Case("早一天寄回就早一天退款。", scenario="after_sales"), id="sooner-you-send"),
     pytest.param(Case("标准发放的餐食已经送到。", scenario="after_sales"), id="zhun-inside-a-word"),
     pytest.param(Case("这么久的等待一定让您很疲惫。", scenario="after_sales"), id="empathy-yi-ding"),
+    pytest.param(Case("明早还有会却上不了飞机，您一定急坏了。"), id="empathy-worried-sick"),
+    pytest.param(Case("商家出餐时是密封打包好的。"), id="packed-is-no-pledge"),
+    pytest.param(Case("想必给团队带来了不少困扰。"), id="presumably-is-no-must"),
+    pytest.param(Case("请您务必在本周五前把材料补齐。"), id="a-demand-on-the-customer"),
+    pytest.param(Case("按照课程协议，开课超过7天后不再支持全额退款。"), id="no-longer-a-full-refund"),
+    pytest.param(Case("按照食品类过期商品的售后规则，给您全额退款。"), id="refund-by-a-long-named-rule"),
+    pytest.param(
+        Case("本次扣费系计费系统同步异常所致，我们将为您退还差额2000元。"), id="overcharge-returned"
+    ),
+    pytest.param(Case("开课前7天申请可以全额退。"), id="policy-period-before"),
     pytest.param(Case("我们一定会好好处理。", scenario="after_sales"), id="we-will-handle-it-well"),
     pytest.param(Case("跨行转账哪有当天就到账的？", scenario="complaint"), id="a-deadline-in-a-question"),
 ]
