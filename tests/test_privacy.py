@@ -164,6 +164,12 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
         [("pv.other_customer", "另一位张女士")],
     ),
     ("other-customer-surname-after-cue", "那位顾客赵磊也买了。", [("pv.other_customer", "那位顾客赵磊也")]),
+    ("a-neighbour-mentioned-without-data", "楼上业主那边也由我们来联系配合排查。", []),
+    (
+        "account-number-of-a-payee",
+        f"收款人的账户{luhn_broken('622848040256489011')}已于上月销户。",
+        [("pv.bank_card", luhn_broken("622848040256489011"))],
+    ),
     ("company-return-address", "请寄回地址：上海市浦东新区张江路100号3号楼。", []),
     (
         "store-address-given-later-in-the-sentence",
