@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from guard_cases import Case, category_findings
 
@@ -89,6 +91,25 @@ FLAGGED = [
     ),
     pytest.param(Case("你必须注意保管好密码。", (("tone.use_nin", "你"),)), id="cancelled-rule-keeps-others"),
     pytest.param(Case("嗯嗯，好的。", (("tone.phone_filler", "嗯嗯"),), channel="phone"), id="phone-en-en"),
+    pytest.param(
+        Case("这个我不知道啊，您稍等。", (("tone.phone_filler", "啊"),), channel="phone"),
+        id="phone-closing-a",
+    ),
+    pytest.param(
+        Case("好的哦，我给您记录一下。", (("tone.phone_filler", "哦"),), channel="phone"),
+        id="phone-final-particle",
+    ),
+    pytest.param(
+        Case("您先听我说完，这是两笔扣费。", (("tone.impatient", "您先听我说完"),)), id="let-me-finish"
+    ),
+    pytest.param(
+        Case("到时候可别说我们没提醒过您。", (("tone.impatient", "可别说我们没提醒过您"),)),
+        id="dont-say-we-didnt-warn",
+    ),
+    pytest.param(
+        Case("Invite links EXPIRE after 24 hours.", (("tone.all_caps", "EXPIRE"),), channel="email"),
+        id="caps-warning-word",
+    ),
     pytest.param(Case("预售的，七天内发，慌啥呀。", (("tone.rebuking", "慌啥呀"),)), id="rebuke-hurry"),
     pytest.param(Case("犯不着发这么大火吧。", (("tone.rebuking", "犯不着发这么大火"),)), id="rebuke-anger"),
     pytest.param(Case("您说话放尊重一点。", (("tone.rebuking", "说话放尊重一点"),)), id="rebuke-words"),
@@ -141,15 +162,11 @@ CLEAN = [
     pytest.param(Case("PLEASE WAIT", channel="phone"), id="caps-not-on-phone"),
     pytest.param(Case("感谢您的来电，祝您生活愉快，再见！", channel="phone"), id="003-phone-closing"),
     pytest.param(Case("您好！很高兴为您服务。", channel="phone"), id="phone-greeting"),
-    pytest.param(
-        Case("尊敬的客户，您好！您的邮件已收悉，我们将在24小时内由专员为您详细解答。", channel="email"),
-        id="003-email-template",
-    ),
     pytest.param(Case("请问有什么可以帮您?"), id="single-question-mark"),
     pytest.param(Case("好的哦，请您放心呢。"), id="online-particles"),
+    pytest.param(Case("好的啊，收到了哦。"), id="online-closing-particles"),
     pytest.param(Case("恩恩，好的，请稍等哟。"), id="002-online-en-en"),
     pytest.param(Case("哦，原来是这样，我马上为您查询。"), id="online-o"),
-    pytest.param(Case("好的哦，我给您记录一下。", channel="phone"), id="phone-final-particle"),
     pytest.param(Case("嗯，是的，我明白了。", channel="phone"), id="001-004-listening"),
     pytest.param(
         Case("嗯，我能理解如果遇到这样的情况确实让人恼火。", channel="phone"), id="002-script-18-phone"
@@ -194,7 +211,7 @@ def test_tables_are_large_enough() -> None:
         ("好的！", "online", "tone.exclamation", "warn"),
         ("好的！", "phone", "tone.exclamation", None),
         ("好的！", "email", "tone.exclamation", "warn"),
-        ("尊敬的客户，您好！", "email", "tone.exclamation", None),
+        ("尊敬的客户，您好！", "email", "tone.exclamation", "warn"),
         ("好的？？", "online", "tone.repeated_punctuation", "block"),
         ("好的？？", "phone", "tone.repeated_punctuation", "block"),
         ("好的？？", "email", "tone.repeated_punctuation", "block"),
@@ -215,3 +232,16 @@ def test_phone_filler_only_on_phone() -> None:
     assert [v.rule_id for v in guards.check("恩，好的。", channel="phone").violations] == [
         "tone.phone_filler"
     ]
+
+
+def test_a_company_may_keep_the_mark_after_its_own_template_words(tmp_path: Path) -> None:
+    path = tmp_path / "acme.toml"
+    path.write_text(
+        '[meta]\nname = "acme"\nversion = "1"\n\n[tone.exclamation]\nallowed_after = { email = ["您好"] }\n',
+        encoding="utf-8",
+    )
+    policy = guards.compile_policy(guards.load_policy(path))
+    greeting = guards.check("尊敬的客户，您好！", channel="email", policy=policy)
+    other = guards.check("好的！", channel="email", policy=policy)
+    assert [v.rule_id for v in greeting.violations] == []
+    assert [v.rule_id for v in other.violations] == ["tone.exclamation"]
