@@ -63,10 +63,12 @@ def _alternation(owner: str, patterns: list[str]) -> PolicyPattern:
     return PolicyPattern.of(owner, patterns) or PolicyPattern.one(owner, "(?!)")
 
 
-# An earlier agent turn with fewer Chinese characters than this, once greetings are taken out,
-# did not take up the customer's problem.
+# An earlier agent turn with fewer Chinese characters (or, in English, fewer words) than this,
+# once greetings are taken out, did not take up the customer's problem.
 _SUBSTANTIVE_CHARACTERS = 4
+_SUBSTANTIVE_WORDS = 4
 _CJK = re.compile("[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile("[A-Za-z]+")
 
 
 class MissingStructureGuard:
@@ -135,7 +137,10 @@ class MissingStructureGuard:
         rest = agent_turn
         for match in self._greetings.finditer(agent_turn):
             rest = rest.replace(match.group(), "")
-        return len(_CJK.findall(rest)) >= _SUBSTANTIVE_CHARACTERS
+        return (
+            len(_CJK.findall(rest)) >= _SUBSTANTIVE_CHARACTERS
+            or len(_LATIN_WORD.findall(rest)) >= _SUBSTANTIVE_WORDS
+        )
 
     def _check_cues(self, ctx: CheckContext, structure: _Structure, element: _Element) -> Violation | None:
         """Soothe, apology: present when one of the cue words is the agent's own."""

@@ -356,3 +356,20 @@ def test_a_concrete_deadline_marks_the_solution_and_a_company_may_also_ask_for_a
     ]
     with_action = reply.replace("给到您", "联系您")
     assert guards.check(with_action, scenario="complaint", policy=compiled).violations == ()
+
+
+@pytest.mark.parametrize(
+    ("earlier_agent_turn", "owes"),
+    [
+        ("So sorry to hear that. Is it affecting all users in your organisation?", False),
+        ("Hello, thank you for contacting us. How can I help you today?", True),
+        ("非常抱歉，请问是所有同事都登录不了吗？", False),
+        ("您好，请问有什么可以帮您？", True),
+    ],
+)
+def test_an_earlier_substantive_turn_in_either_language_means_the_structure_was_begun(
+    earlier_agent_turn: str, owes: bool
+) -> None:
+    history = [("customer", "We cannot log in to the dashboard."), ("agent", earlier_agent_turn)]
+    report = guards.check("An engineer will call you within 30 minutes.", scenario="urgent", history=history)
+    assert any(v.category == "missing_structure" for v in report.violations) is owes
