@@ -240,6 +240,22 @@ FLAGGED = [
     pytest.param(
         Case("显示签收那就是送到了。", (("ba.argue", "显示签收那就是送到了"),)), id="shown-as-delivered"
     ),
+    pytest.param(
+        Case(
+            "您用了三个月才说不好用，这让我们怎么处理呢？",
+            (("ba.rhetorical_question", "让我们怎么处理呢？"),),
+        ),
+        id="how-are-we-to",
+    ),
+    pytest.param(
+        Case("行李延误与本航空公司无关。", (("ba.no_apology", "与本航空公司无关"),)),
+        id="nothing-to-do-with-us",
+    ),
+    pytest.param(
+        Case("是亲自己拍小了呢。", (("ba.customer_fault", "是亲自己拍小了"),)), id="you-ordered-too-small"
+    ),
+    pytest.param(Case("这个属于使用不当哈。", (("ba.customer_fault", "属于使用不当"),)), id="misuse"),
+    pytest.param(Case("并非我司系统故障。", (("ba.argue", "并非我司系统故障"),)), id="not-our-system"),
 ]
 
 CLEAN = [

@@ -143,6 +143,19 @@ FLAGGED = [
         id="waited-so-long",
     ),
     pytest.param(Case("等下哈，我这边人多。", (("fp.please_wait", "等下哈"),)), id="wait-a-bit"),
+    pytest.param(Case("亲 刻字这个咱家弄不了哈", (("fp.cannot_do", "咱家弄不了"),)), id="cannot-do-our-shop"),
+    pytest.param(Case("这个真说不准哈亲", (("fp.not_sure", "真说不准"),)), id="really-cannot-say"),
+    pytest.param(
+        Case(
+            "这是我们机构的规矩，没法通融的。",
+            (("fp.its_the_rule", "这是我们机构的规矩"), ("fp.no_way", "没法通融")),
+        ),
+        id="our-rule-no-exception",
+    ),
+    pytest.param(
+        Case("说明书第5页有写的，您翻一下就知道了。", (("fp.read_manual", "您翻一下就知道了"),)),
+        id="leaf-through-it",
+    ),
 ]
 
 CLEAN = [
@@ -202,6 +215,7 @@ CLEAN = [
     pytest.param(Case("我们需要向您了解一些具体信息。"), id="agent-wants-to-learn"),
     pytest.param(Case("如果找不到自提点，可以给您约取件。"), id="conditional-cannot-find-zhao"),
     pytest.param(Case("等下单成功后会有短信通知。"), id="wait-is-part-of-a-word"),
+    pytest.param(Case("说不准明天就能到，我帮您盯着。"), id="cannot-say-as-a-maybe"),
     pytest.param(Case("非常理解您的感受，请您别着急，我们一定会帮您妥善处理。"), id="003-soothe"),
     pytest.param(
         Case(
