@@ -344,6 +344,16 @@ CLEAN = [
     pytest.param(Case("非常抱歉，是我们仓库配货时拿错了颜色。"), id="our-warehouse-owned"),
     pytest.param(Case("根据平台的超时赔付规则，赔付已发放至您的账户。"), id="late-delivery-rule"),
     pytest.param(Case("退款已完成，如未到账请联系建设银行。"), id="if-not-received-contact-the-bank"),
+    pytest.param(
+        Case("按照平台送错餐的保障规则，这一单的餐费为您全额退回。"), id="refund-by-the-platform-rule"
+    ),
+    pytest.param(Case("骑手超时的情况我已经登记，2个工作日内给您反馈。"), id="courier-delay-taken-on"),
+    pytest.param(Case("我这边联系商家核实是打包还是配送环节的问题。"), id="which-step-went-wrong"),
+    pytest.param(Case("网点和时间您也说得很清楚了，我已经为您提交核查。"), id="thanks-for-clear-details"),
+    pytest.param(
+        Case("我们在系统中查不到您这个航班的乘机记录，因此里程暂时无法补登。"), id="looked-you-up-so"
+    ),
+    pytest.param(Case("结果将以邮件方式告知您；如最终确认存在问题，我们会处理。"), id="will-tell-you-then"),
 ]
 
 
