@@ -262,8 +262,8 @@ def test_malformed_jsonl_lines_are_named_and_the_others_still_checked(tmp_path: 
         and by_line[8]["channel"] == "phone"
         and "fp.its_the_rule" in rule_ids(by_line[8])
     )
-    # the e-mail template's 您好！ is allowed
-    assert by_line[9]["ok"] is True and "tone.exclamation" not in rule_ids(by_line[9])
+    # the e-mail greeting's 您好！ is checked: a warning, like any ！ in an e-mail
+    assert by_line[9]["ok"] is True and "tone.exclamation" in rule_ids(by_line[9])
 
     as_text = huashu("check", "--jsonl", str(path))
     assert as_text.returncode == 2
