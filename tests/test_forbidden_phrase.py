@@ -144,6 +144,17 @@ FLAGGED = [
     ),
     pytest.param(Case("等下哈，我这边人多。", (("fp.please_wait", "等下哈"),)), id="wait-a-bit"),
     pytest.param(Case("亲 刻字这个咱家弄不了哈", (("fp.cannot_do", "咱家弄不了"),)), id="cannot-do-our-shop"),
+    pytest.param(
+        Case("建议您认真阅读文档后再进行调试。", (("fp.read_manual", "认真阅读文档"),)),
+        id="read-the-docs-first",
+    ),
+    pytest.param(
+        Case("超过单日限额了，看下提示信息就知道了。", (("fp.read_manual", "看下提示信息就知道了"),)),
+        id="the-message-says-so",
+    ),
+    pytest.param(
+        Case("那亲可以去别家买哈，我们家就这个价。", (("fp.dismissive", "可以去别家买"),)), id="buy-elsewhere"
+    ),
     pytest.param(Case("这个真说不准哈亲", (("fp.not_sure", "真说不准"),)), id="really-cannot-say"),
     pytest.param(
         Case(
@@ -216,6 +227,9 @@ CLEAN = [
     pytest.param(Case("如果找不到自提点，可以给您约取件。"), id="conditional-cannot-find-zhao"),
     pytest.param(Case("等下单成功后会有短信通知。"), id="wait-is-part-of-a-word"),
     pytest.param(Case("说不准明天就能到，我帮您盯着。"), id="cannot-say-as-a-maybe"),
+    pytest.param(
+        Case("建议您仔细阅读套餐说明中的资费部分，我也为您标出来了。"), id="package-terms-pointed-out"
+    ),
     pytest.param(Case("非常理解您的感受，请您别着急，我们一定会帮您妥善处理。"), id="003-soothe"),
     pytest.param(
         Case(
