@@ -63,8 +63,8 @@ _CUE_LINK = r"[\s:：#是为码()（）]{0,4}$"
 # An ID-card cue may be followed by how the number was given (身份证号填写的是 …).
 _ID_CUE_LINK = r"(?:填写|登记|预留|留|写|提供|填)?(?:的)?[\s:：#是为码()（）]{0,4}$"
 _YOU = re.compile("[您你]")
-# An address given as the 地址 of what the sentence is about (…，地址是南京市…).
-_GIVEN_AS_ADDRESS = re.compile(r"地址(?:是|为|在)?[:：]?\s*\Z")
+# An address given as the 地址 of what the sentence is about (…，地址是南京市…, 地址为会所一层（滨江路88号）).
+_GIVEN_AS_ADDRESS = re.compile(r"地址(?:是|为|在)?[:：]?")
 # What separates the words of a mailbox name (customer-care@, service.cn@).
 _MAILBOX_WORD = re.compile("[._-]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -263,9 +263,9 @@ def _address_patterns(
     3栋2单元601室, 甲5号院); a house number alone (3号, 2楼) or a place alone is none.
     """
     unit = "|".join(sorted(numbers, key=len, reverse=True)) or "号"
-    # 1号店, 2号线, 3号馆 name a shop, a metro line, a hall: no house number.
+    # 1号店, 2号线, 3号馆, 5号电池 name a shop, a metro line, a hall, a battery size: no house number.
     # A * right after it masks the rest (报春路288弄***).
-    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－][0-9A-Za-z]+)?\s?(?:{unit})(?![店铺线馆厅口*＊])"
+    house_number = rf"[甲乙丙丁A-Za-z]?{_NUMBER}+(?:[-－][0-9A-Za-z]+)?\s?(?:{unit})(?![店铺线馆厅口电*＊])"
     if not places:
         return re.compile(house_number), None
     place = "|".join(sorted(places, key=len, reverse=True))

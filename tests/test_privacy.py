@@ -166,6 +166,23 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("other-customer-surname-after-cue", "那位顾客赵磊也买了。", [("pv.other_customer", "那位顾客赵磊也")]),
     ("a-neighbour-mentioned-without-data", "楼上业主那边也由我们来联系配合排查。", []),
     (
+        "card-after-that-card",
+        f"退款会退回您付款的那张卡：{spaced(luhn_broken('622202123456789012'))}，到账时间以银行为准。",
+        [("pv.bank_card", spaced(luhn_broken("622202123456789012")))],
+    ),
+    ("battery-size-is-no-house-number", "可以加购店里的5号电池套装，9.9元8节。", []),
+    ("our-shop-is-at", "我们店在宝安区新安街道创业二路192号一楼，营业到晚上7点。", []),
+    (
+        "office-address-given-in-brackets",
+        "您可前往物业服务中心办理，地址为小区东门旁会所一层（滨江路88号）。",
+        [],
+    ),
+    (
+        "upstairs-neighbour-by-full-name",
+        "您楼上是1602的陈建国先生家，我们今天会联系他。",
+        [("pv.other_customer", "1602的陈建国先生")],
+    ),
+    (
         "account-number-of-a-payee",
         f"收款人的账户{luhn_broken('622848040256489011')}已于上月销户。",
         [("pv.bank_card", luhn_broken("622848040256489011"))],
