@@ -160,13 +160,8 @@ class UnkeepablePromiseGuard:
             candidates = cued + [d for d in applicable.defaults if d not in cued]
         if not candidates:
             return None
-        # A hedged estimate (预计/一般…明天到, 能否当天修好要看…) is no promise, however short: the
-        # context layer's hedges, and the policy's own (最快).
-        hedged = decide(text, expr.start, expr.end, ("hedged",)) is not None or self._policy_hedged(
-            text, expr
-        )
         allowed = [c.allowed_hours for c in candidates]
-        if not hedged and all(expr.hours < a - _TOLERANCE_HOURS for a in allowed):
+        if all(expr.hours < a - _TOLERANCE_HOURS for a in allowed) and not self._hedged(text, expr):
             named = [c for c in candidates if c in cued] or candidates  # name what the sentence is about
             longest = max(c.allowed_hours for c in named)
             chosen = _most_specific([c for c in named if c.allowed_hours == longest])
@@ -176,13 +171,15 @@ class UnkeepablePromiseGuard:
             return self._emit(doc, expr, chosen.spec, chosen.spec.within, today, too_fast=False)
         return None
 
-    def _policy_hedged(self, text: str, expr: TimeExpression) -> bool:
-        """Whether one of the policy's own hedges stands before `expr` in its clause."""
+    def _hedged(self, text: str, expr: TimeExpression) -> bool:
+        """Whether `expr` is a hedged estimate (预计/一般…明天到, 能否当天修好要看…), no promise however
+        short: the context layer's hedges, and the policy's own (最快) before it in its clause."""
+        if decide(text, expr.start, expr.end, ("hedged",)) is not None:
+            return True
         if self._hedges is None:
             return False
-        return (
-            self._hedges.search(text, clause_span(text, expr.start, expr.end).start, expr.start) is not None
-        )
+        clause_start = clause_span(text, expr.start, expr.end).start
+        return self._hedges.search(text, clause_start, expr.start) is not None
 
     def _emit(
         self,
