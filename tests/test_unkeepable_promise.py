@@ -167,6 +167,10 @@ FLAGGED = [
         id="immediate-refund",
     ),
     pytest.param(
+        Case("月底前放款稳稳的，您放心。", (("up.absolute_guarantee", "block", "稳稳的"),), "consult"),
+        id="steady-as-a-pledge",
+    ),
+    pytest.param(
         Case("我们直接退款给您。", (("up.unconditional_refund", "block", "直接退款给您"),), "after_sales"),
         id="direct-refund",
     ),
