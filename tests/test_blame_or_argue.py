@@ -189,6 +189,10 @@ FLAGGED = [
     ),
     pytest.param(Case("有问题就去营业厅找他们。", (("ba.deflect", "有问题就去营业厅"),)), id="ask-the-shop"),
     pytest.param(
+        Case("老师迟到的问题您可以联系一下班主任反馈。", (("ba.deflect", "您可以联系一下班主任"),)),
+        id="you-can-contact-them",
+    ),
+    pytest.param(
         Case("退款快慢主要还是看您这边了。", (("ba.dismissive", "主要还是看您这边了"),)), id="up-to-you"
     ),
     pytest.param(
@@ -344,6 +348,8 @@ CLEAN = [
     pytest.param(Case("非常抱歉，是我们仓库配货时拿错了颜色。"), id="our-warehouse-owned"),
     pytest.param(Case("根据平台的超时赔付规则，赔付已发放至您的账户。"), id="late-delivery-rule"),
     pytest.param(Case("退款已完成，如未到账请联系建设银行。"), id="if-not-received-contact-the-bank"),
+    pytest.param(Case("如需紧急协助，您也可以拨打7×24支持热线。"), id="an-option-beside-our-help"),
+    pytest.param(Case("您可以联系下站点，我们这面也催下站点的。"), id="we-chase-them-too"),
     pytest.param(
         Case("按照平台送错餐的保障规则，这一单的餐费为您全额退回。"), id="refund-by-the-platform-rule"
     ),

@@ -153,6 +153,7 @@ CLEAN = [
     pytest.param(Case("开课前7天申请可以全额退。"), id="policy-period-before"),
     pytest.param(Case("我们一定会好好处理。", scenario="after_sales"), id="we-will-handle-it-well"),
     pytest.param(Case("跨行转账哪有当天就到账的？", scenario="complaint"), id="a-deadline-in-a-question"),
+    pytest.param(Case("退款预计几分钟就到账。", scenario="after_sales"), id="minutes-hedged"),
 ]
 
 
@@ -391,6 +392,32 @@ FLAGGED = [
             "price",
         ),
         id="back-in-two-days",
+    ),
+    pytest.param(
+        Case(
+            "已经退了亲，钱马上就到您卡上。",
+            (("up.immediate_outcome", "block", "马上就到您卡上"),),
+            "after_sales",
+        ),
+        id="money-on-the-card-at-once",
+    ),
+    pytest.param(
+        Case(
+            "退款提交了，几分钟的事儿。", (("up.immediate_outcome", "block", "几分钟的事儿"),), "after_sales"
+        ),
+        id="a-matter-of-minutes",
+    ),
+    pytest.param(
+        Case("您放心，这周五之前包您收到。", (("up.absolute_guarantee", "block", "包您收到"),), "shipping"),
+        id="pledged-receipt",
+    ),
+    pytest.param(
+        Case(
+            "下个版本上线后这个 bug 一定 fixed。",
+            (("up.absolute_guarantee", "block", "一定 fixed"),),
+            "consult",
+        ),
+        id="code-mixed-outcome",
     ),
 ]
 
