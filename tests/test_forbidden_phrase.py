@@ -111,7 +111,10 @@ FLAGGED = [
         id="follow-it-yourself",
     ),
     pytest.param(
-        Case("说明书上都有，您自己照着做吧。", (("fp.read_manual", "您自己照着做"),)),
+        Case(
+            "说明书上都有，您自己照着做吧。",
+            (("fp.read_manual", "说明书上都有"), ("fp.read_manual", "您自己照着做")),
+        ),
         id="follow-it-yourself-2",
     ),
     pytest.param(Case("多大点事儿。", (("fp.dismissive", "多大点事儿"),)), id="no-big-deal"),
@@ -166,6 +169,27 @@ FLAGGED = [
     pytest.param(
         Case("说明书第5页有写的，您翻一下就知道了。", (("fp.read_manual", "您翻一下就知道了"),)),
         id="leaf-through-it",
+    ),
+    pytest.param(
+        Case("发票的事请找财务，我们客服开不了。", (("fp.cannot_do", "开不了"),)), id="cannot-issue-it"
+    ),
+    pytest.param(
+        Case("价格是随时调整的，这个没法补哈。", (("fp.no_way", "没法补"),)), id="no-way-to-make-up"
+    ),
+    pytest.param(
+        Case("手续费规则APP里都写着呢。", (("fp.read_manual", "APP里都写着呢"),)), id="all-written-in-the-app"
+    ),
+    pytest.param(Case("这种问题您百度一下就有了。", (("fp.read_manual", "百度一下就有"),)), id="search-it"),
+    pytest.param(
+        Case("您先等一下，我这边要先登记。", (("fp.please_wait", "您先等一下"),)), id="wait-a-moment"
+    ),
+    pytest.param(
+        Case("现在忙着呢，您晚点再打过来。", (("fp.dismissive", "晚点再打过来"),)), id="call-back-later"
+    ),
+    pytest.param(Case("这个急不来的亲。", (("fp.dismissive", "急不来"),)), id="cannot-be-hurried"),
+    pytest.param(
+        Case("退费是教务的事，我们前台不管这个。", (("fp.dismissive", "我们前台不管这个"),)),
+        id="not-our-desk",
     ),
 ]
 
@@ -243,6 +267,9 @@ CLEAN = [
     pytest.param(Case("这件事情我们会跟进。"), id="this-matter"),
     pytest.param(Case("您可以对照订单核对一下数量吗？"), id="please-compare"),
     pytest.param(Case("请您仔细阅读协议后再确认。"), id="read-before-signing"),
+    pytest.param(Case("如果七天内退不了，我们会先为您垫付。"), id="cannot-refund-as-a-condition"),
+    pytest.param(Case("详情页也有写尺码建议，我再帮您对一下。"), id="the-page-has-it-too"),
+    pytest.param(Case("我们回头再联系您确认安装时间。"), id="we-call-you-back"),
     # 002 only suggests 您反映的情况 instead of 投诉; not a forbidden phrase (see not_enforced).
     pytest.param(Case("您的投诉我们已经收到。"), id="002-complaint-word-is-a-suggestion"),
 ]
