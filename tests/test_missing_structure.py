@@ -20,6 +20,9 @@ SOOTHE_003 = "非常理解您的感受,请您别着急,我们一定会帮您妥�
 INSPECTION_003 = "关于您的退换货需求,我们会为您安排质检,预计1-3个工作日内完成,通过后会短信通知您。"
 AFTER_SALES_003 = "关于您的退换货需求,我们会为您核实处理,预计24小时内给您明确答复,请放心。"
 URGENT_003 = "您的问题我们已标记为紧急,工程师将在30分钟内与您联系,请您保持电话畅通。"
+# The same commitment without "已标记为紧急": marking the case shows the agent has it, which 003's
+# template says; without it the details are still owed.
+URGENT_CONTACT_003 = "工程师将在30分钟内与您联系,请您保持电话畅通。"
 COMPLAINT_000 = (
     "非常抱歉给您带来了不好的体验,让您着急了,我非常理解您的心情。为了能尽快帮您解决问题,"
     "麻烦您和我说一下具体在什么情况下会出现闪退呢?比如是进行到哪个操作步骤,当时网络环境怎么样?"
@@ -140,6 +143,13 @@ COMPLETE = [
         id="record-passed-on-already",
     ),
     pytest.param(
+        Case(
+            "理解您现在很着急，非常抱歉影响您的业务。您的宕机情况我已经标记为最高优先级，工程师30分钟内给您回电话。",
+            scenario="urgent",
+        ),
+        id="record-marked-urgent-already",
+    ),
+    pytest.param(
         Case("白跑一趟确实让人恼火，非常抱歉。请提供一下您的票号，改签确认后当场给您出新的行程单。"),
         id="solution-on-the-spot",
     ),
@@ -236,7 +246,7 @@ INCOMPLETE = [
     ),
     pytest.param(
         Case(
-            "非常抱歉，理解您的心情。您反馈的情况我已经记录下来，"
+            "非常抱歉，理解您的心情。您反馈的情况我们会认真核实，"
             + COMMITMENT_003
             + "请问还有其他可以帮到您的吗？",
             (("ms.details_request", ""),),
@@ -261,7 +271,7 @@ INCOMPLETE = [
     ),
     pytest.param(
         Case(
-            "非常抱歉给您带来不便，我们非常理解您的着急。" + URGENT_003,
+            "非常抱歉给您带来不便，我们非常理解您的着急。" + URGENT_CONTACT_003,
             (("ms.details_request", ""),),
             scenario="urgent",
         ),
@@ -269,7 +279,7 @@ INCOMPLETE = [
     ),
     pytest.param(
         Case(
-            URGENT_003,
+            URGENT_CONTACT_003,
             (("ms.apology", ""), ("ms.details_request", ""), ("ms.soothe", "")),
             scenario="urgent",
             customer="系统从早上开始就打不开",

@@ -199,7 +199,8 @@ def test_copied_instructions_are_leaks_but_the_fixes_are_not() -> None:
 
 
 def test_order_facts_count_as_details_already_given() -> None:
-    no_request = good_reply(details_request="")
+    # "我已经将…记录下来" would show the agent has the record; this reply only promises to look.
+    no_request = good_reply(details_request="", solution="我们会安排专人为您核实处理")
     asked = Drafter(FakeChatClient([no_request]), max_attempts=1).draft(COMPLAINT)
     assert "ms.details_request" in {v.rule_id for v in asked.violations}
     given = COMPLAINT.model_copy(
