@@ -154,6 +154,14 @@ CLEAN = [
     pytest.param(Case("我们一定会好好处理。", scenario="after_sales"), id="we-will-handle-it-well"),
     pytest.param(Case("跨行转账哪有当天就到账的？", scenario="complaint"), id="a-deadline-in-a-question"),
     pytest.param(Case("退款预计几分钟就到账。", scenario="after_sales"), id="minutes-hedged"),
+    pytest.param(
+        Case("车辆不方便开的话我们安排救援，工程师会在30分钟内跟您联系。", scenario="complaint"),
+        id="engineer-call-in-a-complaint",
+    ),
+    pytest.param(
+        Case("我会把您的诉求重新提交给主管，1小时内给您新的答复。", scenario="complaint"),
+        id="new-answer-in-an-hour",
+    ),
 ]
 
 
