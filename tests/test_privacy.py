@@ -183,6 +183,14 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
         [("pv.other_customer", "1602的陈建国先生")],
     ),
     (
+        "others-named-in-full-mid-sentence",
+        "前面还有王丽华女士那笔898元的、赵强先生那笔的，排到您大概要明天。",
+        [("pv.other_customer", "王丽华女士"), ("pv.other_customer", "赵强先生")],
+    ),
+    ("addressee-named-in-full", "张伟先生，您好，您的订单已发货。", []),
+    ("addressee-after-dear", "尊敬的张伟先生，您的订单已发货。", []),
+    ("addressee-after-greeting", "您好！王建国先生，您的订单已发货。", []),
+    (
         "account-number-of-a-payee",
         f"收款人的账户{luhn_broken('622848040256489011')}已于上月销户。",
         [("pv.bank_card", luhn_broken("622848040256489011"))],
