@@ -188,6 +188,9 @@ FLAGGED = [
     ),
     pytest.param(Case("这个急不来的亲。", (("fp.dismissive", "急不来"),)), id="cannot-be-hurried"),
     pytest.param(
+        Case("账号已经封了，申诉也没用。", (("fp.dismissive", "申诉也没用"),)), id="no-use-appealing"
+    ),
+    pytest.param(
         Case("退费是教务的事，我们前台不管这个。", (("fp.dismissive", "我们前台不管这个"),)),
         id="not-our-desk",
     ),
