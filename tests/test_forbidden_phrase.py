@@ -188,6 +188,17 @@ FLAGGED = [
     ),
     pytest.param(Case("这个急不来的亲。", (("fp.dismissive", "急不来"),)), id="cannot-be-hurried"),
     pytest.param(
+        Case("现在系统升级，查不了，您明天再打吧。", (("fp.dismissive", "明天再打"),)), id="call-tomorrow"
+    ),
+    pytest.param(
+        Case("超过7天就不能无理由退了，您再问也是一样的。", (("fp.dismissive", "您再问也是一样"),)),
+        id="asking-again",
+    ),
+    pytest.param(
+        Case("利率每天都在变，您自己上官网看吧。", (("fp.read_manual", "您自己上官网看吧"),)),
+        id="see-the-website",
+    ),
+    pytest.param(
         Case("账号已经封了，申诉也没用。", (("fp.dismissive", "申诉也没用"),)), id="no-use-appealing"
     ),
     pytest.param(
@@ -273,6 +284,7 @@ CLEAN = [
     pytest.param(Case("如果七天内退不了，我们会先为您垫付。"), id="cannot-refund-as-a-condition"),
     pytest.param(Case("详情页也有写尺码建议，我再帮您对一下。"), id="the-page-has-it-too"),
     pytest.param(Case("我们回头再联系您确认安装时间。"), id="we-call-you-back"),
+    pytest.param(Case("师傅明天再来您家复查一次。"), id="the-technician-comes-again"),
     # 002 only suggests 您反映的情况 instead of 投诉; not a forbidden phrase (see not_enforced).
     pytest.param(Case("您的投诉我们已经收到。"), id="002-complaint-word-is-a-suggestion"),
 ]
