@@ -193,6 +193,11 @@ FLAGGED = [
         id="you-can-contact-them",
     ),
     pytest.param(
+        Case("您签收的时候没当着快递员的面验货吧。", (("ba.customer_fault", "您签收的时候没"),)),
+        id="what-you-failed-to-do-at-the-time",
+    ),
+    pytest.param(Case("这个不是我们发错了呢。", (("ba.argue", "不是我们发错"),)), id="not-our-mistake"),
+    pytest.param(
         Case("退款快慢主要还是看您这边了。", (("ba.dismissive", "主要还是看您这边了"),)), id="up-to-you"
     ),
     pytest.param(
@@ -349,6 +354,8 @@ CLEAN = [
     pytest.param(Case("根据平台的超时赔付规则，赔付已发放至您的账户。"), id="late-delivery-rule"),
     pytest.param(Case("退款已完成，如未到账请联系建设银行。"), id="if-not-received-contact-the-bank"),
     pytest.param(Case("如需紧急协助，您也可以拨打7×24支持热线。"), id="an-option-beside-our-help"),
+    pytest.param(Case("如果您暂时没办法找到订单号也没关系。"), id="for-now-is-no-time"),
+    pytest.param(Case("您的行李在首都机场中转时未能同机抵达，非常抱歉。"), id="your-luggage-not-you"),
     pytest.param(Case("您可以联系下站点，我们这面也催下站点的。"), id="we-chase-them-too"),
     pytest.param(
         Case("按照平台送错餐的保障规则，这一单的餐费为您全额退回。"), id="refund-by-the-platform-rule"
