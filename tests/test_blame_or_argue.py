@@ -198,6 +198,10 @@ FLAGGED = [
     ),
     pytest.param(Case("这个不是我们发错了呢。", (("ba.argue", "不是我们发错"),)), id="not-our-mistake"),
     pytest.param(
+        Case("您是不是手机开静音了呀，", (("ba.rhetorical_question", "您是不是手机开静音了呀"),)),
+        id="did-you-mute-it",
+    ),
+    pytest.param(
         Case("退款快慢主要还是看您这边了。", (("ba.dismissive", "主要还是看您这边了"),)), id="up-to-you"
     ),
     pytest.param(
