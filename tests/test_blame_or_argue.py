@@ -198,6 +198,12 @@ FLAGGED = [
     ),
     pytest.param(Case("这个不是我们发错了呢。", (("ba.argue", "不是我们发错"),)), id="not-our-mistake"),
     pytest.param(
+        Case("这种情况不属于质量问题的。", (("ba.argue", "不属于质量问题"),)), id="ruled-out-as-no-defect"
+    ),
+    pytest.param(
+        Case("之后的到账我司无法干预。", (("ba.no_apology", "我司无法干预"),)), id="we-cannot-intervene"
+    ),
+    pytest.param(
         Case("您是不是手机开静音了呀，", (("ba.rhetorical_question", "您是不是手机开静音了呀"),)),
         id="did-you-mute-it",
     ),
@@ -359,6 +365,7 @@ CLEAN = [
     pytest.param(Case("退款已完成，如未到账请联系建设银行。"), id="if-not-received-contact-the-bank"),
     pytest.param(Case("如需紧急协助，您也可以拨打7×24支持热线。"), id="an-option-beside-our-help"),
     pytest.param(Case("如果您暂时没办法找到订单号也没关系。"), id="for-now-is-no-time"),
+    pytest.param(Case("经检测属于质量问题，我们为您免费换新。"), id="a-defect-confirmed"),
     pytest.param(Case("您的行李在首都机场中转时未能同机抵达，非常抱歉。"), id="your-luggage-not-you"),
     pytest.param(Case("您可以联系下站点，我们这面也催下站点的。"), id="we-chase-them-too"),
     pytest.param(
