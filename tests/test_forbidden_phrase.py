@@ -188,6 +188,13 @@ FLAGGED = [
     ),
     pytest.param(Case("这个急不来的亲。", (("fp.dismissive", "急不来"),)), id="cannot-be-hurried"),
     pytest.param(
+        Case("另一件是分开发的，您自己看一下物流。", (("fp.read_manual", "您自己看一下"),)),
+        id="look-yourself",
+    ),
+    pytest.param(
+        Case("您爱怎样都行，我也就是个打工的。", (("fp.dismissive", "我也就是个打工的"),)), id="just-a-worker"
+    ),
+    pytest.param(
         Case("现在系统升级，查不了，您明天再打吧。", (("fp.dismissive", "明天再打"),)), id="call-tomorrow"
     ),
     pytest.param(
@@ -285,6 +292,7 @@ CLEAN = [
     pytest.param(Case("详情页也有写尺码建议，我再帮您对一下。"), id="the-page-has-it-too"),
     pytest.param(Case("我们回头再联系您确认安装时间。"), id="we-call-you-back"),
     pytest.param(Case("师傅明天再来您家复查一次。"), id="the-technician-comes-again"),
+    pytest.param(Case("麻烦您自己看一下是否收到了短信？"), id="please-check-whether"),
     # 002 only suggests 您反映的情况 instead of 投诉; not a forbidden phrase (see not_enforced).
     pytest.param(Case("您的投诉我们已经收到。"), id="002-complaint-word-is-a-suggestion"),
 ]
