@@ -154,6 +154,7 @@ CLEAN = [
     pytest.param(Case("我们一定会好好处理。", scenario="after_sales"), id="we-will-handle-it-well"),
     pytest.param(Case("跨行转账哪有当天就到账的？", scenario="complaint"), id="a-deadline-in-a-question"),
     pytest.param(Case("退款预计几分钟就到账。", scenario="after_sales"), id="minutes-hedged"),
+    pytest.param(Case("当前卡池有90抽保底机制。", scenario="consult"), id="a-pity-timer-is-a-rule"),
     pytest.param(
         Case("车辆不方便开的话我们安排救援，工程师会在30分钟内跟您联系。", scenario="complaint"),
         id="engineer-call-in-a-complaint",
@@ -418,6 +419,14 @@ FLAGGED = [
     pytest.param(
         Case("您放心，这周五之前包您收到。", (("up.absolute_guarantee", "block", "包您收到"),), "shipping"),
         id="pledged-receipt",
+    ),
+    pytest.param(
+        Case("今天定下来，我包您月底前提车。", (("up.absolute_guarantee", "包您月底前"),), "price"),
+        id="pledged-by-a-date",
+    ),
+    pytest.param(
+        Case("这笔退款是秒到的。", (("up.immediate_outcome", "秒到的"),), "after_sales"),
+        id="refund-in-a-second",
     ),
     pytest.param(
         Case(
