@@ -421,11 +421,11 @@ FLAGGED = [
         id="pledged-receipt",
     ),
     pytest.param(
-        Case("今天定下来，我包您月底前提车。", (("up.absolute_guarantee", "包您月底前"),), "price"),
+        Case("今天定下来，我包您月底前提车。", (("up.absolute_guarantee", "block", "包您月底前"),), "price"),
         id="pledged-by-a-date",
     ),
     pytest.param(
-        Case("这笔退款是秒到的。", (("up.immediate_outcome", "秒到的"),), "after_sales"),
+        Case("这笔退款是秒到的。", (("up.immediate_outcome", "block", "秒到的"),), "after_sales"),
         id="refund-in-a-second",
     ),
     pytest.param(
